@@ -1,0 +1,20 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ELMoKit",
+    products: [
+        .library(name: "ELMoKit", targets: ["ELMoKit"]),
+        .executable(name: "elmokit", targets: ["elmokit"]),
+    ],
+    targets: [
+        // C libraries from Debian packages: a modulemap and a shim header each, nothing compiled.
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "ELMoKit", dependencies: ["CHDF5", "COpenBLAS", "CZlib"]),
+        .executableTarget(name: "elmokit", dependencies: ["ELMoKit"]),
+        .testTarget(name: "ELMoKitTests", dependencies: ["ELMoKit"]),
+        .testTarget(name: "elmokitCLITests", dependencies: ["elmokit"]),
+    ]
+)

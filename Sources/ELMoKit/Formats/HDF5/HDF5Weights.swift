@@ -1,0 +1,44 @@
+/// An HDF5 file seen as a weight source: its float datasets, at any depth, are the tensors.
+public final class HDF5Weights: WeightSource {
+    public let file: HDF5File
+    public let tensorInfos: [TensorInfo]
+    /// Datasets that are not float tensors (integers, strings…), with their stored type.
+    public let nonFloatDatasets: [(path: String, type: HDF5StoredType)]
+
+    public var path: String { file.path }
+
+    public init(path: String) throws {
+        file = try HDF5File(path: path)
+        var infos: [TensorInfo] = []
+        var others: [(String, HDF5StoredType)] = []
+        for name in try file.datasetPaths() {
+            let info = try file.info(name)
+            if let dtype = info.storedType.lossless {
+                infos.append(TensorInfo(name: name, dtype: dtype, shape: info.shape))
+            } else {
+                others.append((name, info.storedType))
+            }
+        }
+        tensorInfos = infos.sorted { NativeFormat.canonicalOrder($0.name, $1.name) }
+        nonFloatDatasets = others
+    }
+
+    public func float32(_ name: String) throws -> FloatTensor {
+        guard let info = info(name) else { throw missing(name) }
+        return FloatTensor(name: name, shape: info.shape, array: try file.readFloat32(name))
+    }
+
+    public func withBytes<R>(_ name: String, as dtype: DType?, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard let info = info(name) else { throw missing(name) }
+        let bytes = try file.readBytes(name, as: dtype ?? info.dtype)
+        return try bytes.withUnsafeBytes(body)
+    }
+
+    private func missing(_ name: String) -> ELMoKitError {
+        if let other = nonFloatDatasets.first(where: { $0.path == name }) {
+            return ELMoKitError(.unsupportedDType, "dataset '\(name)' holds \(other.type), expected float weights",
+                                file: path, tensor: name)
+        }
+        return ELMoKitError(.missingTensor, "no tensor '\(name)'", file: path, tensor: name)
+    }
+}

@@ -1,0 +1,145 @@
+/// Streams a native checkpoint: header first, then each tensor's bytes in table order (in as many
+/// pieces as the caller likes), then the trailer with the CRCs and SHA-256 computed on the way.
+/// Memory use is the header plus whatever piece the caller hands in. See docs/FORMAT.md.
+public final class NativeWriter {
+    private enum State { case writingData(index: Int, written: Int), finished }
+
+    public let tensors: [TensorInfo]
+    private let output: AtomicOutputFile
+    private var state: State
+    private var sha = SHA256()
+    private var crcs: [UInt32]
+    private var currentCRC: UInt32 = 0
+    private var position: UInt64
+
+    /// Opens the output and writes the header. `tensors` may come in any order; they are
+    /// written sorted by name, and `write` must then be called in `tensors` (sorted) order.
+    public init(destination: String, metadata: JSONValue, tensors unsorted: [TensorInfo], force: Bool) throws {
+        let tensors = unsorted.sorted { NativeFormat.canonicalOrder($0.name, $1.name) }
+        for (a, b) in zip(tensors, tensors.dropFirst()) where a.name == b.name {
+            throw ELMoKitError(.nativeDuplicateName, "two tensors named '\(a.name)'", tensor: a.name)
+        }
+        guard tensors.count <= NativeFormat.maxTensorCount else {
+            throw ELMoKitError(.nativeTensorCount, "\(tensors.count) tensors, at most \(NativeFormat.maxTensorCount)")
+        }
+        self.tensors = tensors
+        let header = try Self.header(metadata: metadata, tensors: tensors)
+        output = try AtomicOutputFile(destination: destination, force: force)
+        crcs = []
+        crcs.reserveCapacity(tensors.count)
+        state = .writingData(index: 0, written: 0)
+        position = UInt64(header.count)
+        sha.update(header)
+        try output.write(header)
+        try finishEmptyTensors()
+    }
+
+    /// Builds preamble + metadata + table + padding (FORMAT.md, in field order).
+    static func header(metadata: JSONValue, tensors: [TensorInfo]) throws -> [UInt8] {
+        let meta = Array(metadata.canonicalString().utf8)
+        guard meta.count <= NativeFormat.maxMetadataLength else {
+            throw ELMoKitError(.nativeMetadata, "metadata of \(meta.count) bytes exceeds the 16 MiB cap")
+        }
+        var table = ByteBuffer()
+        var offset: UInt64 = 0
+        for t in tensors {
+            guard !t.name.isEmpty, t.name.utf8.count <= NativeFormat.maxNameLength, !t.name.utf8.contains(0) else {
+                throw ELMoKitError(.nativeTensorName, "tensor name '\(t.name)' is empty, too long or holds NUL", tensor: t.name)
+            }
+            guard t.shape.count <= NativeFormat.maxRank else {
+                throw ELMoKitError(.nativeRank, "tensor '\(t.name)' has rank \(t.shape.count), at most 8", tensor: t.name)
+            }
+            NativeFormat.encodeEntry(name: t.name, dtype: t.dtype, shape: t.shape, offset: offset, into: &table)
+            offset = alignUp(offset + UInt64(t.byteCount), UInt64(NativeFormat.alignment))!
+        }
+        let a = UInt64(NativeFormat.alignment)
+        let dataOffset = alignUp(UInt64(NativeFormat.preambleSize + meta.count + table.bytes.count), a)!
+        var pre = ByteBuffer()
+        pre.append(NativeFormat.magic)
+        pre.append(NativeFormat.versionMajor)
+        pre.append(NativeFormat.versionMinor)
+        pre.append(NativeFormat.byteOrderMark)
+        pre.append(UInt32(NativeFormat.alignment))
+        pre.append(UInt32(tensors.count))
+        pre.append(UInt64(meta.count))
+        pre.append(UInt64(table.bytes.count))
+        pre.append(dataOffset)
+        pre.append(offset)  // data_length: aligned end of the last tensor
+        var crc = CRC32.checksum(pre.bytes)
+        crc = CRC32.checksum(meta, continuing: crc)
+        crc = CRC32.checksum(table.bytes, continuing: crc)
+        pre.append(crc)
+        pre.append(UInt32(0))
+        var header = pre.bytes + meta + table.bytes
+        header += [UInt8](repeating: 0, count: Int(dataOffset) - header.count)
+        return header
+    }
+
+    /// Appends the next piece of the current tensor's little-endian bytes.
+    public func write(_ piece: UnsafeRawBufferPointer) throws {
+        guard case let .writingData(index, written) = state, index < tensors.count else {
+            throw ELMoKitError(.writeFailed, "writer: no tensor left to write", file: output.destination)
+        }
+        let tensor = tensors[index]
+        guard piece.count <= tensor.byteCount - written else {
+            throw ELMoKitError(.writeFailed, "writer: tensor '\(tensor.name)' got more than its \(tensor.byteCount) bytes",
+                               file: output.destination, tensor: tensor.name)
+        }
+        try emit(piece)
+        currentCRC = CRC32.checksum(piece, continuing: currentCRC)
+        state = .writingData(index: index, written: written + piece.count)
+        if written + piece.count == tensor.byteCount { try endTensor() }
+    }
+
+    public func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
+
+    /// The name of the tensor whose bytes `write` expects next, nil when all are written.
+    public var nextTensor: TensorInfo? {
+        if case let .writingData(index, _) = state, index < tensors.count { return tensors[index] }
+        return nil
+    }
+
+    private func emit(_ bytes: UnsafeRawBufferPointer) throws {
+        sha.update(bytes)
+        try output.write(bytes)
+        position += UInt64(bytes.count)
+    }
+
+    private func endTensor() throws {
+        guard case let .writingData(index, _) = state else { return }
+        crcs.append(currentCRC)
+        currentCRC = 0
+        let padding = Int(alignUp(position, UInt64(NativeFormat.alignment))! - position)
+        if padding > 0 {
+            try [UInt8](repeating: 0, count: padding).withUnsafeBytes { try emit($0) }
+        }
+        state = .writingData(index: index + 1, written: 0)
+        try finishEmptyTensors()
+    }
+
+    /// Zero-size tensors take no `write` call.
+    private func finishEmptyTensors() throws {
+        if case let .writingData(index, 0) = state, index < tensors.count, tensors[index].byteCount == 0 {
+            try endTensor()
+        }
+    }
+
+    /// Writes the trailer, fsyncs and renames into place. Returns the file's SHA-256.
+    @discardableResult
+    public func finish() throws -> [UInt8] {
+        guard case let .writingData(index, _) = state, index == tensors.count else {
+            let name = nextTensor?.name ?? "?"
+            throw ELMoKitError(.writeFailed, "writer: finish() before tensor '\(name)' was written",
+                               file: output.destination, tensor: name)
+        }
+        var trailer = ByteBuffer()
+        for crc in crcs { trailer.append(crc) }
+        trailer.append(NativeFormat.endMagic)
+        try trailer.bytes.withUnsafeBytes { try emit($0) }
+        let digest = sha.finalize()
+        try output.write(digest)
+        try output.commit()
+        state = .finished
+        return digest
+    }
+}

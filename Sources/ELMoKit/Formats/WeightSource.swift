@@ -1,0 +1,74 @@
+/// float32 values of a tensor with their shape. The storage is either owned or a zero-copy
+/// view into a mapped checkpoint; `owner` keeps it alive either way.
+public struct FloatTensor: @unchecked Sendable {
+    public let name: String
+    public let shape: [Int]
+    /// Valid only while this value is alive: hold the tensor, or use `withValues`.
+    let values: UnsafeBufferPointer<Float>
+    let owner: AnyObject
+
+    /// A tensor owning a copy of `array`.
+    public init(name: String, shape: [Int], array: [Float]) {
+        let box = FloatStorage(array)
+        self.name = name
+        self.shape = shape
+        self.values = UnsafeBufferPointer(box.buffer)
+        self.owner = box
+    }
+
+    /// A view of memory that `owner` keeps alive.
+    init(name: String, shape: [Int], view: UnsafeBufferPointer<Float>, owner: AnyObject) {
+        self.name = name
+        self.shape = shape
+        self.values = view
+        self.owner = owner
+    }
+
+    /// Calls `body` with the values, keeping their storage alive for the call.
+    public func withValues<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try withExtendedLifetime(owner) { try body(values) }
+    }
+
+    public var count: Int { values.count }
+    public subscript(i: Int) -> Float { withValues { $0[i] } }
+    public var array: [Float] { withValues { Array($0) } }
+}
+
+/// Heap storage for float values that must not move (weights handed to BLAS as pointers).
+final class FloatStorage {
+    let buffer: UnsafeMutableBufferPointer<Float>
+    init(_ array: [Float]) {
+        buffer = .allocate(capacity: max(array.count, 1))
+        _ = buffer.initialize(from: array)
+    }
+    deinit { buffer.deallocate() }
+}
+
+/// Any file that holds named tensors: HDF5, native, safetensors. Commands that only need
+/// tensors (`inspect`, `diff`, `validate`, the forward pass) work on this.
+public protocol WeightSource: AnyObject {
+    var path: String { get }
+    /// Float tensors in the file, sorted by name.
+    var tensorInfos: [TensorInfo] { get }
+    /// The tensor as float32 (converted from its stored dtype if needed).
+    func float32(_ name: String) throws -> FloatTensor
+    /// The tensor's bytes as little-endian `dtype` (its stored dtype if nil), passed to `body`.
+    func withBytes<R>(_ name: String, as dtype: DType?, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
+}
+
+extension WeightSource {
+    public func info(_ name: String) -> TensorInfo? { tensorInfos.first { $0.name == name } }
+}
+
+/// Opens a weight file of any supported format, chosen by its content (not its name).
+public func openWeights(_ path: String) throws -> WeightSource {
+    try InputFile.checkReadable(path)
+    let head = InputFile.prefix(path, count: 16)
+    if head.starts(with: NativeFormat.magic) { return try NativeCheckpoint(path: path) }
+    if HDF5File.hasSignature(path) { return try HDF5Weights(path: path) }
+    if let st = try? SafetensorsFile(path: path) { return st }
+    if head.starts(with: Array("<".utf8)) || head.starts(with: Array("<!".utf8)) {
+        throw ELMoKitError(.unknownFormat, "not a weight file: looks like an HTML or XML page (a failed download?)", file: path)
+    }
+    throw ELMoKitError(.unknownFormat, "not an HDF5 file, an ELMoKit checkpoint or a safetensors file", file: path)
+}

@@ -1,0 +1,98 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An output file written crash-safely: data goes to a temp file in the destination's folder,
+/// named `.<name>.elmokit-tmp-<pid>`; `commit()` fsyncs it and renames it over the destination.
+/// Until then the destination is untouched; a killed process leaves only the temp file, which the
+/// next run removes (`removeStaleTempFiles`). Dropped without `commit()`, the temp file is deleted.
+public final class AtomicOutputFile {
+    public let destination: String
+    public let tempPath: String
+    private var fd: Int32
+    private var committed = false
+
+    /// Suffix marker of temp files; docs/ERRORS.md documents the pattern.
+    public static let tempMarker = ".elmokit-tmp-"
+
+    public init(destination: String, force: Bool) throws {
+        self.destination = destination
+        let url = URL(fileURLWithPath: destination)
+        let folder = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory) {
+            if isDirectory.boolValue {
+                throw ELMoKitError(.outputExists, "is a directory, expected an output file path", file: destination)
+            }
+            if !force {
+                throw ELMoKitError(.outputExists, "already exists (use --force to overwrite)", file: destination)
+            }
+        }
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ELMoKitError(.writeFailed, "output folder does not exist", file: destination)
+        }
+        Self.removeStaleTempFiles(for: destination)
+        tempPath = folder + "/." + url.lastPathComponent + Self.tempMarker + String(getpid())
+        fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw ELMoKitError(.writeFailed, "cannot create a file: \(String(cString: strerror(errno)))", file: destination)
+        }
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        if !committed { unlink(tempPath) }
+    }
+
+    /// Writes all of `bytes`, retrying partial writes and EINTR.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard var pointer = bytes.baseAddress else { return }
+        var left = bytes.count
+        while left > 0 {
+            let n = Glibc.write(fd, pointer, left)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ELMoKitError(.writeFailed, "write failed: \(String(cString: strerror(errno)))", file: destination)
+            }
+            pointer += n
+            left -= n
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Flushes to disk and atomically replaces the destination.
+    public func commit() throws {
+        guard fsync(fd) == 0 else {
+            throw ELMoKitError(.writeFailed, "fsync failed: \(String(cString: strerror(errno)))", file: destination)
+        }
+        close(fd)
+        fd = -1
+        guard rename(tempPath, destination) == 0 else {
+            throw ELMoKitError(.writeFailed, "rename failed: \(String(cString: strerror(errno)))", file: destination)
+        }
+        committed = true
+        // Make the rename itself durable.
+        let folder = URL(fileURLWithPath: destination).deletingLastPathComponent().path
+        let dirfd = open(folder, O_RDONLY | O_DIRECTORY)
+        if dirfd >= 0 { fsync(dirfd); close(dirfd) }
+    }
+
+    /// Deletes temp files left for `destination` by processes that no longer run.
+    public static func removeStaleTempFiles(for destination: String) {
+        let url = URL(fileURLWithPath: destination)
+        let folder = url.deletingLastPathComponent().path
+        let prefix = "." + url.lastPathComponent + tempMarker
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)) else { continue }
+            // kill(pid, 0) fails with ESRCH when no such process exists.
+            if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
+                unlink(folder + "/" + name)
+            }
+        }
+    }
+}

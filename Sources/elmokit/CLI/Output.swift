@@ -1,0 +1,76 @@
+import ELMoKit
+import Foundation
+
+/// Where commands print: results to stdout, diagnostics to stderr; nothing else writes.
+final class Output {
+    let json: Bool
+
+    init(json: Bool) { self.json = json }
+
+    func print(_ text: String) {
+        var line = text
+        if !line.hasSuffix("\n") { line += "\n" }
+        FileHandle.standardOutput.write(Data(line.utf8))
+    }
+
+    func printJSON(_ value: JSONValue) {
+        print(value.prettyString())
+    }
+
+    /// A warning or progress line on stderr.
+    func note(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+}
+
+/// Formats numbers for tables: fixed width, scientific when small or large.
+enum NumberFormat {
+    static func short(_ v: Double) -> String {
+        if v.isNaN { return "-" }
+        if v == 0 { return "0" }
+        let a = abs(v)
+        if a >= 1e-3 && a < 1e5 {
+            return fourSignificant(v)
+        }
+        return scientific(v)
+    }
+
+    static func scientific(_ v: Double, digits: Int = 2) -> String {
+        if v == 0 { return "0" }
+        if !v.isFinite { return "\(v)" }
+        let exponent = Int((log10(abs(v))).rounded(.down))
+        let mantissa = v / pow(10, Double(exponent))
+        let m = (mantissa * pow(10, Double(digits))).rounded() / pow(10, Double(digits))
+        if abs(m) >= 10 { return scientific(v * 1.0000001, digits: digits) }
+        return "\(fixed(m, digits))e\(exponent < 0 ? "-" : "+")\(abs(exponent) < 10 ? "0" : "")\(abs(exponent))"
+    }
+
+    static func fixed(_ v: Double, _ digits: Int) -> String {
+        let scale = pow(10, Double(digits))
+        let r = (abs(v) * scale).rounded()
+        let whole = Int(r / scale)
+        var frac = String(Int(r.truncatingRemainder(dividingBy: scale)))
+        frac = String(repeating: "0", count: max(0, digits - frac.count)) + frac
+        return (v < 0 && r != 0 ? "-" : "") + "\(whole)" + (digits > 0 ? ".\(frac)" : "")
+    }
+
+    /// 4 significant digits in fixed notation.
+    static func fourSignificant(_ v: Double) -> String {
+        let digits = max(0, 4 - Int(log10(abs(v)).rounded(.down)) - 1)
+        return fixed(v, min(digits, 6))
+    }
+
+    static func bytes(_ n: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB"]
+        var v = Double(n), u = 0
+        while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
+        return u == 0 ? "\(n) B" : "\(fixed(v, 1)) \(units[u])"
+    }
+
+    static func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+        s.count >= width ? s : (right ? String(repeating: " ", count: width - s.count) + s : s + String(repeating: " ", count: width - s.count))
+    }
+}
+

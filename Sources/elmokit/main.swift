@@ -1,0 +1,90 @@
+import ELMoKit
+import Foundation
+
+/// Entry point: dispatch to a command, map every error to one stderr line and an exit code
+/// (docs/ERRORS.md). Nothing below this function calls exit().
+let commands: [Command.Type] = [
+    InspectCommand.self, ConvertCommand.self, ExportCommand.self, DiffCommand.self,
+    ValidateCommand.self, VerifyCommand.self, EmbedCommand.self,
+]
+
+let version = ELMoKitVersion.string
+
+@MainActor func topLevelHelp() -> String {
+    var text = """
+    elmokit \(version): convert, inspect, validate, verify and run ELMo and recurrent-network weights.
+
+    USAGE: elmokit <command> [options]
+
+    COMMANDS:
+
+    """
+    for command in commands {
+        text += "  " + NumberFormat.pad(command.name, 10) + command.abstract + "\n"
+    }
+    text += """
+
+    Run 'elmokit help <command>' for a command's options.
+
+    EXIT STATUS: 0 success; 1 a check ran and failed (validate, verify, diff, integrity);
+                 2 usage error or unreadable input; 3 output could not be written.
+    """
+    return text
+}
+
+@MainActor func runMain(_ argv: [String]) -> Int32 {
+    let wantsJSON = argv.contains("--json")
+    do {
+        guard let first = argv.first else {
+            FileHandle.standardError.write(Data((topLevelHelp() + "\n").utf8))
+            return 2
+        }
+        switch first {
+        case "--help", "-h":
+            Output(json: false).print(topLevelHelp())
+            return 0
+        case "--version":
+            Output(json: false).print("elmokit \(version)")
+            return 0
+        case "help":
+            guard argv.count > 1 else { Output(json: false).print(topLevelHelp()); return 0 }
+            guard let command = commands.first(where: { $0.name == argv[1] }) else {
+                throw ELMoKitError(.usage, "unknown command '\(argv[1])'; see 'elmokit --help'")
+            }
+            Output(json: false).print(command.help)
+            return 0
+        default:
+            guard let command = commands.first(where: { $0.name == first }) else {
+                throw ELMoKitError(.usage, "unknown command '\(first)'; see 'elmokit --help'")
+            }
+            let rest = Array(argv.dropFirst())
+            if rest.contains("--help") || rest.contains("-h") {
+                Output(json: false).print(command.help)
+                return 0
+            }
+            let args = try Arguments(rest, specs: command.options)
+            return try command.run(args, Output(json: args.flag("json")))
+        }
+    } catch let error as ELMoKitError {
+        reportError(error, json: wantsJSON)
+        return error.exitCode
+    } catch {
+        reportError(ELMoKitError(.readFailed, "\(error)"), json: wantsJSON)
+        return 2
+    }
+}
+
+/// One line on stderr; with --json, also a JSON error document on stdout for machines.
+func reportError(_ error: ELMoKitError, json: Bool) {
+    let usageHint = error.code == .usage ? " (see 'elmokit --help')" : ""
+    FileHandle.standardError.write(Data("elmokit: error: \(error.description)\(usageHint)\n".utf8))
+    if json {
+        var members: [(String, JSONValue)] = [("code", JSONValue(error.code.rawValue)), ("message", JSONValue(error.message))]
+        if let file = error.file { members.append(("file", JSONValue(file))) }
+        if let tensor = error.tensor { members.append(("tensor", JSONValue(tensor))) }
+        members.append(("exit_code", JSONValue(Int(error.exitCode))))
+        Output(json: true).printJSON(.object([("error", .object(members))]))
+    }
+}
+
+exit(runMain(Array(CommandLine.arguments.dropFirst())))
