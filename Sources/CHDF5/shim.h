@@ -8,6 +8,9 @@ static inline hid_t ek_H5S_ALL(void) { return H5S_ALL; }
 static inline hid_t ek_H5E_DEFAULT(void) { return H5E_DEFAULT; }
 static inline hid_t ek_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
 static inline hid_t ek_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
+static inline hid_t ek_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
+static inline hid_t ek_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
+static inline hid_t ek_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
 static inline unsigned ek_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
 static inline unsigned ek_H5F_ACC_TRUNC(void) { return H5F_ACC_TRUNC; }
 static inline unsigned ek_H5F_ACC_EXCL(void) { return H5F_ACC_EXCL; }

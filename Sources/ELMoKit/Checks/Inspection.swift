@@ -85,7 +85,7 @@ public struct InspectionReport {
     private mutating func inspectNative(_ native: NativeCheckpoint, _ stats: Bool) throws {
         details.append(("version", JSONValue("\(NativeFormat.versionMajor).\(native.versionMinor)")))
         details.append(("alignment", JSONValue(native.alignment)))
-        details.append(("file_sha256", JSONValue(hexString(native.storedSHA256))))
+        details.append(("content_sha256", JSONValue(hexString(native.storedSHA256))))
         for (key, value) in native.metadata.objectValue ?? [] { details.append((key, value)) }
         for entry in native.entries {
             rows.append(try Self.row(native, entry.info, storage: [

@@ -64,9 +64,16 @@ public final class AtomicOutputFile {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
+    /// Closes our descriptor so a library that creates files by path (HDF5) can write `tempPath`.
+    public func releaseForExternalWriter() {
+        if fd >= 0 { close(fd) }
+        fd = -1
+    }
+
     /// Flushes to disk and atomically replaces the destination.
     public func commit() throws {
-        guard fsync(fd) == 0 else {
+        if fd < 0 { fd = open(tempPath, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0, fsync(fd) == 0 else {
             throw ELMoKitError(.writeFailed, "fsync failed: \(String(cString: strerror(errno)))", file: destination)
         }
         close(fd)

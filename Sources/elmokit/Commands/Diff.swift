@@ -2,8 +2,63 @@ import ELMoKit
 
 struct DiffCommand: Command {
     static let name = "diff"
-    static let abstract = "TODO"
-    static let usage = "TODO"
-    static let options: [OptionSpec] = []
-    static func run(_ args: Arguments, _ out: Output) throws -> Int32 { 2 }
+    static let abstract = "Compare the tensors of two weight files (any formats) by name."
+    static let usage = "diff A B [--atol A] [--rtol R] [--json]"
+    static let discussion = """
+    Per tensor: max |Δ|, max distance in float32 ULPs, first differing index. Tensors only in A or
+    only in B, and shape mismatches, are differences. Exit status 1 when any tensor differs beyond
+    |a - b| <= atol + rtol * |b| (default: exact equality).
+    """
+    static let options = [
+        OptionSpec(long: "atol", value: "A", help: "Absolute tolerance (default 0)."),
+        OptionSpec(long: "rtol", value: "R", help: "Relative tolerance (default 0)."),
+        CommonOptions.json,
+    ]
+
+    static func run(_ args: Arguments, _ out: Output) throws -> Int32 {
+        let paths = try args.positionals(["a", "b"])
+        let report = try TensorDiffReport(try openWeights(paths[0]), try openWeights(paths[1]),
+                                          atol: try args.double("atol", default: 0), rtol: try args.double("rtol", default: 0))
+        let differing = report.entries.filter { !$0.passed }.count
+        if out.json {
+            let tensors: [JSONValue] = report.entries.map { e in
+                var m: [(String, JSONValue)] = [("name", JSONValue(e.name)), ("dtype_a", JSONValue(e.dtypeA.description)),
+                                                ("dtype_b", JSONValue(e.dtypeB.description)),
+                                                ("shape_a", .array(e.shapeA.map { JSONValue($0) })),
+                                                ("shape_b", .array(e.shapeB.map { JSONValue($0) }))]
+                if let c = e.comparison {
+                    m += [("max_abs", JSONValue(c.maxAbs)), ("max_ulp", JSONValue(Double(e.maxULP))),
+                          ("first_difference", e.firstDifference.map { JSONValue($0) } ?? .null)]
+                }
+                m.append(("pass", JSONValue(e.passed)))
+                return .object(m)
+            }
+            out.printJSON(.object([
+                ("a", JSONValue(paths[0])), ("b", JSONValue(paths[1])), ("atol", JSONValue(report.atol)), ("rtol", JSONValue(report.rtol)),
+                ("tensors", .array(tensors)), ("only_in_a", .array(report.onlyInA.map { JSONValue($0) })),
+                ("only_in_b", .array(report.onlyInB.map { JSONValue($0) })),
+                ("summary", .object([("compared", JSONValue(report.entries.count)), ("differing", JSONValue(differing)),
+                                     ("identical", JSONValue(report.passed))])),
+            ]))
+        } else {
+            var lines: [String] = []
+            for e in report.entries {
+                guard let c = e.comparison else {
+                    lines.append("DIFF  \(e.name): shape \(e.shapeA) vs \(e.shapeB)")
+                    continue
+                }
+                let status = e.passed ? "same" : "DIFF"
+                let detail = e.firstDifference == nil ? "identical" :
+                    "max |Δ| \(NumberFormat.scientific(c.maxAbs)), max \(e.maxULP) ULP, first at index \(e.firstDifference!)"
+                lines.append("\(status)  \(e.name) [\(e.dtypeA)/\(e.dtypeB)]: \(detail)")
+            }
+            for n in report.onlyInA { lines.append("ONLY A  \(n)") }
+            for n in report.onlyInB { lines.append("ONLY B  \(n)") }
+            let maxAbs = report.entries.compactMap(\.comparison?.maxAbs).max() ?? 0
+            lines.append("\(report.passed ? "SAME" : "DIFFERENT"): \(report.entries.count) tensors compared, \(differing) differ, "
+                + "\(report.onlyInA.count) only in A, \(report.onlyInB.count) only in B; max |Δ| \(NumberFormat.scientific(maxAbs))")
+            out.print(lines.joined(separator: "\n"))
+        }
+        return report.passed ? 0 : 1
+    }
 }

@@ -2,8 +2,111 @@ import ELMoKit
 
 struct VerifyCommand: Command {
     static let name = "verify"
-    static let abstract = "TODO"
-    static let usage = "TODO"
-    static let options: [OptionSpec] = []
-    static func run(_ args: Arguments, _ out: Output) throws -> Int32 { 2 }
+    static let abstract = "Run the reference forward pass and compare with expected outputs or another checkpoint."
+    static let usage = "verify MODEL [MODEL_B] --sentences S [--expected REF.hdf5 ...] [--options O] [--stateful] [--batch-size N] [--atol A] [--rtol R] [--json]"
+    static let discussion = """
+    With --expected: compares MODEL's outputs with reference embeddings written by bilm-tf or
+    AllenNLP (layouts: lm-embeddings = the test fixtures' (2, n, P) top layer; all = (L+1, n, 2P) as
+    dump_bilm_embeddings and 'allennlp elmo --all'; top; average). A JSON sentences file holding
+    several lists is a set of streams: give one --expected file per stream, in order; batch i is
+    the i-th sentence of every stream, run statefully, as the fixtures were made.
+    With MODEL_B: runs both models on the same sentences and compares every layer.
+    Sentences: JSON list(s) of strings, or plain text with one sentence per line.
+    A sentence passes when every element satisfies |actual - expected| <= atol + rtol * |expected|.
+    Exit status 1 when any sentence fails.
+    """
+    static let options = [
+        OptionSpec(long: "sentences", short: "s", value: "FILE", help: "Sentences (JSON or one per line)."),
+        OptionSpec(long: "expected", short: "e", value: "REF.hdf5", help: "Reference embeddings; once per stream.", repeatable: true),
+        OptionSpec(long: "layout", value: "NAME", help: "Reference layout: lm-embeddings, all, top, average (default: from shapes)."),
+        CommonOptions.options,
+        OptionSpec(long: "options-b", value: "OPTIONS.json", help: "Options of MODEL_B, if it does not embed them."),
+        OptionSpec(long: "stateful", help: "Carry LSTM state from batch to batch (bilm-tf/AllenNLP behaviour)."),
+        OptionSpec(long: "batch-size", short: "b", value: "N", help: "Sentences per batch (default 1; streams: their count)."),
+        OptionSpec(long: "atol", value: "A", help: "Absolute tolerance (default 1e-5)."),
+        OptionSpec(long: "rtol", value: "R", help: "Relative tolerance (default 0)."),
+        OptionSpec(long: "verbose", short: "v", help: "Print every sentence and layer, not only failures."),
+        CommonOptions.json,
+    ]
+
+    static func run(_ args: Arguments, _ out: Output) throws -> Int32 {
+        guard (1...2).contains(args.positionals.count) else {
+            throw ELMoKitError(.usage, args.positionals.isEmpty ? "missing MODEL" : "too many arguments; expected MODEL [MODEL_B]")
+        }
+        guard let sentencesPath = args.value("sentences") else { throw ELMoKitError(.usage, "missing --sentences FILE") }
+        let atol = try args.double("atol", default: 1e-5), rtol = try args.double("rtol", default: 0)
+        var layout: ReferenceLayout? = nil
+        if let name = args.value("layout") {
+            guard let l = ReferenceLayout(rawValue: name) else {
+                throw ELMoKitError(.usage, "'--layout' must be one of \(ReferenceLayout.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            layout = l
+        }
+        let sentences = try SentenceSet(path: sentencesPath)
+        let model = try ELMoModel(weightsPath: args.positionals[0], optionsPath: args.value("options"))
+        let report: VerificationReport
+        if args.positionals.count == 2 {
+            guard args.all("expected").isEmpty else { throw ELMoKitError(.usage, "give either MODEL_B or --expected, not both") }
+            let other = try ELMoModel(weightsPath: args.positionals[1], optionsPath: args.value("options-b") ?? args.value("options"))
+            let batch = try args.int("batch-size", default: 1, range: 1...100_000)
+            report = Verifier.betweenModels(ELMoRunner(model: model, stateful: args.flag("stateful")),
+                                            ELMoRunner(model: other, stateful: args.flag("stateful")),
+                                            sentences: sentences.flat, batchSize: batch, atol: atol, rtol: rtol)
+        } else {
+            guard !args.all("expected").isEmpty else { throw ELMoKitError(.usage, "give --expected REF.hdf5 or a second MODEL") }
+            let streams = sentences.streams.count
+            let batch = try args.int("batch-size", default: streams > 1 ? streams : 1, range: 1...100_000)
+            if streams > 1 && batch != streams {
+                throw ELMoKitError(.usage, "with \(streams) sentence streams the batch size is \(streams) (one sentence per stream)")
+            }
+            report = try Verifier.againstReference(runner: ELMoRunner(model: model, stateful: args.flag("stateful") || streams > 1),
+                                                   sentences: sentences, expected: args.all("expected"), layout: layout,
+                                                   batchSize: batch, atol: atol, rtol: rtol)
+        }
+        if out.json { out.printJSON(json(report)) } else { out.print(text(report, verbose: args.flag("verbose"))) }
+        return report.passed ? 0 : 1
+    }
+
+    static func json(_ r: VerificationReport) -> JSONValue {
+        let entries: [JSONValue] = r.entries.map { e in
+            var members: [(String, JSONValue)] = [("sentence", JSONValue(e.sentence))]
+            if let s = e.stream { members.append(("stream", JSONValue(s))) }
+            members += [
+                ("layer", e.layer < 0 ? JSONValue("mixed") : JSONValue(e.layer)), ("tokens", JSONValue(e.tokens)),
+                ("max_abs", JSONValue(e.comparison.maxAbs)), ("mean_abs", JSONValue(e.comparison.meanAbs)),
+                ("worst", .object([("token", JSONValue(e.worstToken)), ("dim", JSONValue(e.worstDim)),
+                                   ("actual", JSONValue(Double(e.comparison.worstActual))),
+                                   ("expected", JSONValue(Double(e.comparison.worstExpected)))])),
+                ("failures", JSONValue(e.comparison.failures)), ("pass", JSONValue(e.comparison.passed)),
+            ]
+            return .object(members)
+        }
+        let failed = r.entries.filter { !$0.comparison.passed }.count
+        return .object([
+            ("atol", JSONValue(r.atol)), ("rtol", JSONValue(r.rtol)),
+            ("comparisons", .array(entries)),
+            ("problems", .array(r.problems.map { JSONValue($0) })),
+            ("summary", .object([("compared", JSONValue(r.entries.count)), ("passed", JSONValue(r.entries.count - failed)),
+                                 ("failed", JSONValue(failed)), ("max_abs", JSONValue(r.maxAbs)),
+                                 ("mean_abs", JSONValue(r.meanAbs)), ("pass", JSONValue(r.passed))])),
+        ])
+    }
+
+    static func text(_ r: VerificationReport, verbose: Bool) -> String {
+        var lines: [String] = []
+        for e in r.entries where verbose || !e.comparison.passed {
+            let stream = e.stream.map { "stream \($0) " } ?? ""
+            let layer = e.layer < 0 ? "mixed" : "layer \(e.layer)"
+            lines.append("\(e.comparison.passed ? "PASS" : "FAIL")  \(stream)sentence \(e.sentence) \(layer) (\(e.tokens) tokens): "
+                + "max |Δ| \(NumberFormat.scientific(e.comparison.maxAbs)) at token \(e.worstToken) dim \(e.worstDim) "
+                + "(\(e.comparison.worstActual) vs \(e.comparison.worstExpected)), mean |Δ| \(NumberFormat.scientific(e.comparison.meanAbs))")
+        }
+        for p in r.problems { lines.append("FAIL  \(p)") }
+        let failed = r.entries.filter { !$0.comparison.passed }.count
+        let sentenceCount = Set(r.entries.map { "\($0.stream ?? 0)/\($0.sentence)" }).count
+        lines.append("\(r.passed ? "PASSED" : "FAILED"): \(r.entries.count - failed)/\(r.entries.count) comparisons within atol \(NumberFormat.scientific(r.atol)) rtol \(NumberFormat.scientific(r.rtol)) "
+            + "over \(sentenceCount) sentences; max |Δ| \(NumberFormat.scientific(r.maxAbs)), mean |Δ| \(NumberFormat.scientific(r.meanAbs))"
+            + (r.problems.isEmpty ? "" : "; \(r.problems.count) problems"))
+        return lines.joined(separator: "\n")
+    }
 }

@@ -277,7 +277,7 @@ public final class NativeCheckpoint: @unchecked Sendable {
 
     /// SHA-256 of every byte before the trailer's hash field.
     public func computeSHA256() -> [UInt8] {
-        var hasher = SHA256()
+        let hasher = SHA256()
         hasher.update(file.bytes(at: 0, count: file.count - 32)!)
         return hasher.finalize()
     }

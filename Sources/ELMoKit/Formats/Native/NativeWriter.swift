@@ -7,7 +7,7 @@ public final class NativeWriter {
     public let tensors: [TensorInfo]
     private let output: AtomicOutputFile
     private var state: State
-    private var sha = SHA256()
+    private let sha = SHA256()
     private var crcs: [UInt32]
     private var currentCRC: UInt32 = 0
     private var position: UInt64

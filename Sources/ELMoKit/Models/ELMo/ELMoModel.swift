@@ -96,6 +96,12 @@ public final class ELMoModel: @unchecked Sendable {
         if let native = source as? NativeCheckpoint, let config = native.metadata["config"] {
             return try ELMoOptions(json: config, file: native.path)
         }
+        if let h5 = source as? HDF5Weights, let config = HDF5Writer.embeddedMetadata(h5.file)?["config"] {
+            return try ELMoOptions(json: config, file: h5.path)
+        }
+        if let st = source as? SafetensorsFile, let text = st.metadata["config"], let config = try? JSONParser.parse(text) {
+            return try ELMoOptions(json: config, file: st.path)
+        }
         throw ELMoKitError(.usage, "this file does not embed its options; pass --options OPTIONS.json", file: source.path)
     }
 
@@ -129,18 +135,27 @@ public final class ELMoModel: @unchecked Sendable {
                 for q in 0..<E { e[(t * C + s) * E + q] = table[row * E + q] }
             }
         }
-        // Convolutions as one GEMM per filter bank over all tokens: row τ of the virtual im2col
-        // matrix is e[τ*E ..< (τ+w)*E], i.e. e itself with leading dimension E (no copy).
+        // Convolutions as one GEMM per filter bank over all tokens (im2col): row τ of the patch
+        // matrix is e[τ*E ..< (τ+w)*E], a contiguous run since e is (N*C, E) row-major.
         var f = [Float](repeating: 0, count: N * F)
         var column = 0
         for (i, filter) in cnn.filters.enumerated() {
             let w = filter.width, n = filter.count
             let rows = N * C - w + 1
+            var patches = [Float](repeating: 0, count: rows * w * E)
+            patches.withUnsafeMutableBufferPointer { pp in
+                e.withUnsafeBufferPointer { ep in
+                    for r in 0..<rows {
+                        (pp.baseAddress! + r * w * E).update(from: ep.baseAddress! + r * E, count: w * E)
+                    }
+                }
+            }
             var y = [Float](repeating: 0, count: rows * n)
-            e.withUnsafeBufferPointer { ep in
+            patches.withUnsafeBufferPointer { pp in
                 y.withUnsafeMutableBufferPointer { yp in
-                    BLAS.gemm(ep.baseAddress!, convWeights[i].values.baseAddress!, yp.baseAddress!,
-                              m: rows, n: n, k: w * E, lda: E)
+                    convWeights[i].withValues { wp in
+                        BLAS.gemm(pp.baseAddress!, wp.baseAddress!, yp.baseAddress!, m: rows, n: n, k: w * E)
+                    }
                 }
             }
             let bias = convBiases[i].values

@@ -1,0 +1,101 @@
+import Foundation
+
+/// What `convert` did, for the command's report.
+public struct ConversionSummary: Sendable {
+    public let output: String
+    public let tensorCount: Int
+    public let bytes: Int
+    public let sha256: String
+    public let metadata: JSONValue
+}
+
+/// Converts weight files into the native format, streaming tensor by tensor: memory holds one
+/// tensor at a time. No arithmetic is done on values unless `dtype` asks for a narrower type.
+public enum Converter {
+    public typealias Progress = (_ done: Int, _ total: Int) -> Void
+
+    /// Converts an ELMo model (HDF5, native or safetensors weights). Options come from
+    /// `optionsPath` or from metadata the input embeds (a native file, or an `elmokit export`).
+    public static func convertELMo(weightsPath: String, optionsPath: String?, destination: String, dtype: DType?,
+                                   force: Bool, progress: Progress? = nil) throws -> ConversionSummary {
+        let source = try openWeights(weightsPath)
+        if let native = source as? NativeCheckpoint { try native.verifyIntegrity() }
+        if let h5 = source as? HDF5Weights, let other = h5.nonFloatDatasets.first {
+            throw ELMoKitError(.unsupportedDType, "dataset '\(other.path)' holds \(other.type); weights must be float",
+                               file: weightsPath, tensor: other.path)
+        }
+        let options = try ELMoModel.options(for: source, optionsPath: optionsPath)
+        // Refuse to write a checkpoint whose tensors do not fit its own config.
+        let errors = ELMoValidator.validate(source: source, options: options, checkValues: false).filter { $0.severity == .error }
+        guard errors.isEmpty else {
+            throw ELMoKitError(.shapeMismatch, "weights do not match the options (\(errors.count) problems; run 'elmokit validate'): "
+                               + errors.prefix(3).map(\.message).joined(separator: "; "), file: weightsPath)
+        }
+        let metadata = try elmoMetadata(source: source, options: options, optionsPath: optionsPath, dtype: dtype)
+        return try write(source: source, metadata: metadata, destination: destination, dtype: dtype, force: force,
+                         progress: progress)
+    }
+
+    /// The native metadata: architecture, verbatim config, runtime constants, provenance. An input
+    /// written by `elmokit export` keeps the provenance of the checkpoint it was exported from.
+    static func elmoMetadata(source: WeightSource, options: ELMoOptions, optionsPath: String?, dtype: DType?) throws -> JSONValue {
+        let inherited: JSONValue?
+        switch source {
+        case let native as NativeCheckpoint: inherited = native.metadata["provenance"]
+        case let h5 as HDF5Weights: inherited = HDF5Writer.embeddedMetadata(h5.file)?["provenance"]
+        case let st as SafetensorsFile: inherited = st.metadata["provenance"].flatMap { try? JSONParser.parse($0) }
+        default: inherited = nil
+        }
+        var provenance: JSONValue
+        if var kept = inherited?.objectValue {
+            kept.removeAll { $0.0 == "converted_dtype" }
+            provenance = .object(kept)
+        } else {
+            var members: [(String, JSONValue)] = [
+                ("source_format", JSONValue(source is HDF5Weights ? "bilm-tf-hdf5" : "safetensors")),
+                ("source_file", JSONValue(URL(fileURLWithPath: source.path).lastPathComponent)),
+                ("source_sha256", JSONValue(hexString(try SHA256.hash(file: source.path)))),
+                ("tool", JSONValue("elmokit \(ELMoKitVersion.string)")),
+            ]
+            if let optionsPath {
+                members.append(("options_file", JSONValue(URL(fileURLWithPath: optionsPath).lastPathComponent)))
+                members.append(("options_sha256", JSONValue(hexString(try SHA256.hash(file: optionsPath)))))
+            }
+            provenance = .object(members)
+        }
+        if case var .object(members) = provenance {
+            members.append(("converted_dtype", JSONValue(dtype?.description ?? "keep")))
+            provenance = .object(members)
+        }
+        return .object([
+            ("architecture", JSONValue("elmo")),
+            ("config", options.json),
+            ("layout", JSONValue("bilm-tf")),
+            ("runtime", .object([("lstm_forget_bias", .number("1.0"))])),
+            ("provenance", provenance),
+        ])
+    }
+
+    /// Streams every tensor of `source` into a new native file.
+    public static func write(source: WeightSource, metadata: JSONValue, destination: String, dtype: DType?, force: Bool,
+                             progress: Progress? = nil) throws -> ConversionSummary {
+        let tensors = source.tensorInfos.map { TensorInfo(name: $0.name, dtype: dtype ?? $0.dtype, shape: $0.shape) }
+        let writer = try NativeWriter(destination: destination, metadata: metadata, tensors: tensors, force: force)
+        let total = tensors.reduce(0) { $0 + $1.byteCount }
+        var done = 0
+        while let next = writer.nextTensor {
+            try source.withBytes(next.name, as: next.dtype) { raw in
+                guard raw.count == next.byteCount else {
+                    throw ELMoKitError(.readFailed, "tensor '\(next.name)' read \(raw.count) bytes, expected \(next.byteCount)",
+                                       file: source.path, tensor: next.name)
+                }
+                try writer.write(raw)
+            }
+            done += next.byteCount
+            progress?(done, total)
+        }
+        let digest = try writer.finish()
+        return ConversionSummary(output: destination, tensorCount: tensors.count, bytes: total, sha256: hexString(digest),
+                                 metadata: metadata)
+    }
+}

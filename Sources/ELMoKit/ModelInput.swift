@@ -1,0 +1,58 @@
+/// Entry points that accept whatever model file a user has and route it to the right
+/// architecture: bilm-tf ELMo (HDF5 + options), Keras recurrent models, native checkpoints, and
+/// release archives holding an options/weights pair.
+public enum ModelInput {
+    /// `convert`: any supported input → a native checkpoint.
+    public static func convert(_ input: String, optionsPath: String?, destination: String, dtype: DType?, force: Bool,
+                               progress: Converter.Progress? = nil) throws -> ConversionSummary {
+        try InputFile.checkReadable(input)
+        if let archive = try ReleaseArchive.openIfArchive(input) {
+            let pair = try archive.findELMoPair()
+            return try Converter.convertELMo(weightsPath: pair.weights, optionsPath: optionsPath ?? pair.options,
+                                             destination: destination, dtype: dtype, force: force, progress: progress)
+        }
+        return try Converter.convertELMo(weightsPath: input, optionsPath: optionsPath, destination: destination,
+                                         dtype: dtype, force: force, progress: progress)
+    }
+
+    /// `export --to hdf5`.
+    public static func exportHDF5(_ source: WeightSource, metadata: JSONValue?, to destination: String, dtype: DType?,
+                                  force: Bool) throws {
+        try HDF5Writer.write(from: source, to: destination, metadata: metadata, dtype: dtype, force: force)
+    }
+
+    /// `validate`: structural findings for the model at `path`, plus integrity for native files.
+    /// Unreadable files and options that are not JSON throw (exit 2); everything else is a finding.
+    public static func validate(_ path: String, optionsPath: String?) throws -> [Finding] {
+        let source = try openWeights(path)
+        var findings: [Finding] = []
+        if let native = source as? NativeCheckpoint {
+            for name in native.damagedTensors() {
+                findings.append(Finding(.error, ELMoKitError.Code.tensorChecksum.rawValue, tensor: name,
+                                        "tensor '\(name)' does not match its CRC-32: data corrupted"))
+            }
+            if findings.isEmpty {
+                do { try native.verifyIntegrity() } catch let e as ELMoKitError {
+                    findings.append(Finding(.error, e.code.rawValue, e.message))
+                }
+            }
+        }
+        let options: ELMoOptions
+        do {
+            if let optionsPath {
+                try InputFile.checkReadable(optionsPath)
+                let json: JSONValue
+                do { json = try JSONParser.parse(InputFile.prefix(optionsPath, count: 16 << 20)) } catch let e as ELMoKitError {
+                    throw ELMoKitError(.optionsInvalid, "options are not valid JSON: \(e.message)", file: optionsPath)
+                }
+                options = try ELMoOptions(json: json, file: optionsPath)
+            } else {
+                options = try ELMoModel.options(for: source, optionsPath: nil)
+            }
+        } catch let e as ELMoKitError where e.code == .optionsInvalid && !e.message.hasPrefix("options are not valid JSON") {
+            findings.append(Finding(.error, e.code.rawValue, e.message))
+            return findings
+        }
+        return findings + ELMoValidator.validate(source: source, options: options)
+    }
+}
