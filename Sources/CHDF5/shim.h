@@ -23,7 +23,7 @@ static inline hid_t ek_H5T_IEEE_F32LE(void) { return H5T_IEEE_F32LE; }
 static inline hid_t ek_H5T_IEEE_F64LE(void) { return H5T_IEEE_F64LE; }
 static inline hid_t ek_H5T_C_S1(void) { return H5T_C_S1; }
 static inline size_t ek_H5T_VARIABLE(void) { return H5T_VARIABLE; }
-static inline hid_t ek_H5T_STD_U16LE(void) { return H5T_STD_U16LE; }
+static inline hid_t ek_H5T_STD_I32LE(void) { return H5T_STD_I32LE; }
 
 /// Visits every link below `group`, recursively, in name order.
 static inline herr_t ek_H5Lvisit(hid_t group, H5L_iterate_t op, void *data) {

@@ -76,7 +76,7 @@ let version = ELMoKitVersion.string
 
 /// One line on stderr; with --json, also a JSON error document on stdout for machines.
 func reportError(_ error: ELMoKitError, json: Bool) {
-    let usageHint = error.code == .usage ? " (see 'elmokit --help')" : ""
+    let usageHint = error.code == .usage && !error.message.contains("--help") ? " (see 'elmokit --help')" : ""
     FileHandle.standardError.write(Data("elmokit: error: \(error.description)\(usageHint)\n".utf8))
     if json {
         var members: [(String, JSONValue)] = [("code", JSONValue(error.code.rawValue)), ("message", JSONValue(error.message))]

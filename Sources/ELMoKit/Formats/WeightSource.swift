@@ -12,7 +12,7 @@ public struct FloatTensor: @unchecked Sendable {
         let box = FloatStorage(array)
         self.name = name
         self.shape = shape
-        self.values = UnsafeBufferPointer(box.buffer)
+        self.values = UnsafeBufferPointer(rebasing: box.buffer[0..<array.count])
         self.owner = box
     }
 
@@ -67,8 +67,10 @@ public func openWeights(_ path: String) throws -> WeightSource {
     if head.starts(with: NativeFormat.magic) { return try NativeCheckpoint(path: path) }
     if HDF5File.hasSignature(path) { return try HDF5Weights(path: path) }
     if let st = try? SafetensorsFile(path: path) { return st }
-    if head.starts(with: Array("<".utf8)) || head.starts(with: Array("<!".utf8)) {
-        throw ELMoKitError(.unknownFormat, "not a weight file: looks like an HTML or XML page (a failed download?)", file: path)
+    let text = String(decoding: head.prefix(16), as: UTF8.self).trimmingPrefix { $0.isWhitespace }.lowercased()
+    if text.hasPrefix("<") {
+        throw ELMoKitError(.notHDF5, "not an HDF5 file: it is an HTML or XML page (a failed download?)", file: path)
     }
-    throw ELMoKitError(.unknownFormat, "not an HDF5 file, an ELMoKit checkpoint or a safetensors file", file: path)
+    throw ELMoKitError(.notHDF5, "not an HDF5 file (no HDF5 signature), nor an ELMoKit checkpoint or a safetensors file",
+                       file: path)
 }

@@ -21,6 +21,11 @@ public enum InputFile {
         }
     }
 
+    /// Like `checkReadable`, but an empty file is fine (an empty text input).
+    public static func checkReadableOrEmpty(_ path: String) throws {
+        do { try checkReadable(path) } catch let e as ELMoKitError where e.code == .emptyFile {}
+    }
+
     /// Reads the first `count` bytes (fewer if the file is shorter).
     public static func prefix(_ path: String, count: Int) -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else { return [] }

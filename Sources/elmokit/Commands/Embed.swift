@@ -1,9 +1,87 @@
 import ELMoKit
+import Foundation
 
 struct EmbedCommand: Command {
     static let name = "embed"
-    static let abstract = "TODO"
-    static let usage = "TODO"
-    static let options: [OptionSpec] = []
-    static func run(_ args: Arguments, _ out: Output) throws -> Int32 { 2 }
+    static let abstract = "Compute ELMo embeddings for a text file, one sentence per line."
+    static let usage = "embed MODEL --input sentences.txt -o out.hdf5 [--all | --top | --average] [--batch-size N] [--stateful] [--threads N] [--shard i/n]"
+    static let discussion = """
+    Output layout = the 'allennlp elmo' command's: dataset "<line>" per sentence, float32,
+    (L+1, n, 2P) with --all (default) or (n, 2P) with --top / --average, plus 'sentence_to_index'.
+    Tokens are split on whitespace. An empty line gives a (L+1, 0, 2P) dataset (AllenNLP refuses
+    blank lines). Stateless by default: each sentence starts from zero LSTM state, so its
+    embedding does not depend on its neighbours; --stateful carries state from batch to batch as
+    AllenNLP does. --shard i/n processes lines i, i+n, i+2n, … (keys stay the global line
+    numbers), to split a corpus across machines or a Slurm array.
+    """
+    static let options = [
+        CommonOptions.options,
+        OptionSpec(long: "input", short: "i", value: "FILE", help: "Sentences, one per line."),
+        CommonOptions.output("The HDF5 file to write."),
+        OptionSpec(long: "all", help: "Write every layer, (L+1, n, 2P) (default)."),
+        OptionSpec(long: "top", help: "Write the top layer only, (n, 2P)."),
+        OptionSpec(long: "average", help: "Write the mean of the layers, (n, 2P)."),
+        OptionSpec(long: "batch-size", short: "b", value: "N", help: "Sentences per batch (default 32)."),
+        OptionSpec(long: "stateful", help: "Carry LSTM state across batches (AllenNLP behaviour)."),
+        OptionSpec(long: "threads", short: "t", value: "N", help: "BLAS threads (default: one per core)."),
+        OptionSpec(long: "shard", value: "i/n", help: "Process only lines i, i+n, i+2n, … (0 <= i < n)."),
+        CommonOptions.force,
+    ]
+
+    static func run(_ args: Arguments, _ out: Output) throws -> Int32 {
+        let modelPath = try args.positionals(["model"])[0]
+        guard let input = args.value("input") else { throw ELMoKitError(.usage, "missing --input FILE") }
+        guard let destination = args.value("output") else { throw ELMoKitError(.usage, "missing -o OUT.hdf5") }
+        let chosen = ["all", "top", "average"].filter { args.flag($0) }
+        guard chosen.count <= 1 else { throw ELMoKitError(.usage, "choose one of --all, --top, --average") }
+        let selection = EmbeddingSelection(rawValue: chosen.first ?? "all")!
+        let batchSize = try args.int("batch-size", default: 32, range: 1...4096)
+        BLAS.setThreads(try args.int("threads", default: 0, range: 0...256))
+        var shard = (index: 0, count: 1)
+        if let text = args.value("shard") {
+            let parts = text.split(separator: "/").compactMap { Int($0) }
+            guard parts.count == 2, parts[1] >= 1, (0..<parts[1]).contains(parts[0]) else {
+                throw ELMoKitError(.usage, "'--shard' must be i/n with 0 <= i < n, got '\(text)'")
+            }
+            shard = (parts[0], parts[1])
+        }
+        let lines = try readLines(input)
+        let model = try ELMoModel(weightsPath: modelPath, optionsPath: args.value("options"))
+        let runner = ELMoRunner(model: model, stateful: args.flag("stateful"))
+        let mine = lines.indices.filter { $0 % shard.count == shard.index }
+        let output = try EmbeddingOutputFile(destination: destination, selection: selection, force: args.flag("force"))
+        let bar = ProgressBar("embedding")
+        let totalTokens = mine.reduce(0) { $0 + SentenceSet.tokens(lines[$1]).count }
+        var tokensDone = 0
+        var start = 0
+        while start < mine.count {
+            let batch = Array(mine[start..<min(start + batchSize, mine.count)])
+            let embeddings = runner.embed(batch.map { SentenceSet.tokens(lines[$0]) })
+            for (line, embedding) in zip(batch, embeddings) {
+                try output.add(line: line, sentence: lines[line], embedding: embedding)
+                tokensDone += embedding.tokenCount
+            }
+            let rate = bar.elapsed > 0 ? Int(Double(tokensDone) / bar.elapsed) : 0
+            bar.update(tokensDone, max(totalTokens, 1), rate: "\(rate) tokens/s")
+            start += batchSize
+        }
+        try output.commit()
+        bar.finish()
+        out.note("wrote \(destination): \(mine.count) sentences, \(tokensDone) tokens")
+        return 0
+    }
+
+    /// Lines of a UTF-8 text file, without their line endings.
+    static func readLines(_ path: String) throws -> [String] {
+        try InputFile.checkReadableOrEmpty(path)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ELMoKitError(.readFailed, "cannot read", file: path)
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw ELMoKitError(.input, "not valid UTF-8 text", file: path)
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        if lines.last == "" { lines.removeLast() }
+        return lines
+    }
 }

@@ -30,8 +30,11 @@ public final class HDF5Weights: WeightSource {
 
     public func withBytes<R>(_ name: String, as dtype: DType?, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         guard let info = info(name) else { throw missing(name) }
-        let bytes = try file.readBytes(name, as: dtype ?? info.dtype)
-        return try bytes.withUnsafeBytes(body)
+        // Read in the stored precision (HDF5 only swaps bytes), then narrow or widen in Swift:
+        // libhdf5 1.10's soft float conversion mis-rounds, e.g. f32 -0.2499768 → f16 -0.125.
+        let bytes = try file.readBytes(name, as: info.dtype)
+        guard let dtype, dtype != info.dtype else { return try bytes.withUnsafeBytes(body) }
+        return try bytes.withUnsafeBytes { try FloatConversion.convert($0, from: info.dtype, to: dtype).withUnsafeBytes(body) }
     }
 
     private func missing(_ name: String) -> ELMoKitError {

@@ -158,8 +158,9 @@ public final class NativeCheckpoint: @unchecked Sendable {
                 throw fail(.nativeTensorName, "entry \(i): name length \(nameLength) is not in 1...1024")
             }
             let nameBytes = Array(try cursor.readBytes(Int(nameLength), "the name of entry \(i)"))
-            guard !nameBytes.contains(0), let name = String(validating: nameBytes, as: UTF8.self) else {
-                throw fail(.nativeTensorName, "entry \(i): name is not valid UTF-8 or contains NUL")
+            guard !nameBytes.contains(0) else { throw fail(.nativeTensorName, "entry \(i): name contains a NUL byte") }
+            guard let name = String(validating: nameBytes, as: UTF8.self) else {
+                throw fail(.nativeTensorName, "entry \(i): name is not valid UTF-8")
             }
             // R14: unique and sorted.
             if let previousName {

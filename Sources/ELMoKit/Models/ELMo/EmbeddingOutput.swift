@@ -1,0 +1,46 @@
+/// Which representation `embed` writes per sentence (the `allennlp elmo` command's choices).
+public enum EmbeddingSelection: String, Sendable {
+    /// (L+1, n, 2P): every layer.
+    case all
+    /// (n, 2P): the top LSTM layer.
+    case top
+    /// (n, 2P): the mean of all layers.
+    case average
+
+    /// The values and shape to store for one sentence.
+    public func select(_ e: SentenceEmbedding) -> (shape: [Int], values: [Float]) {
+        switch self {
+        case .all: return ([e.layerCount, e.tokenCount, e.dim], e.values)
+        case .top: return ([e.tokenCount, e.dim], Array(e.layer(e.layerCount - 1)))
+        case .average: return ([e.tokenCount, e.dim], Verifier.average(e))
+        }
+    }
+}
+
+/// Writes embeddings in the layout of the `allennlp elmo` command (elmo-formats §3): one float32
+/// dataset per sentence keyed by its line number, plus `sentence_to_index`, a (1,) string dataset
+/// holding the JSON map sentence → key, so existing readers work unchanged.
+public final class EmbeddingOutputFile {
+    private let file: HDF5OutputFile
+    private var index: [(String, JSONValue)] = []
+    private var seen = Set<String>()
+    public let selection: EmbeddingSelection
+
+    public init(destination: String, selection: EmbeddingSelection, force: Bool) throws {
+        file = try HDF5OutputFile(destination: destination, force: force)
+        self.selection = selection
+    }
+
+    public func add(line: Int, sentence: String, embedding: SentenceEmbedding) throws {
+        let (shape, values) = selection.select(embedding)
+        try file.addDataset(String(line), shape: shape, values: values)
+        // Like AllenNLP's dict, a repeated sentence keeps one entry (its last key).
+        if !seen.insert(sentence).inserted { index.removeAll { $0.0 == sentence } }
+        index.append((sentence, JSONValue(String(line))))
+    }
+
+    public func commit() throws {
+        try file.addStringDataset("sentence_to_index", [JSONValue.object(index).canonicalString()])
+        try file.commit()
+    }
+}

@@ -1,0 +1,107 @@
+import XCTest
+@testable import ELMoKit
+
+final class ConversionTests: XCTestCase {
+    func sha(_ path: String) throws -> String { hexString(try SHA256.hash(file: path)) }
+
+    /// convert → export hdf5 → diff = 0 on all 33 tensors; converting the export gives the same bytes.
+    func test_referenceModel_roundTripsLosslessly() throws {
+        let folder = try TestData.scratch(self)
+        let weights = try TestData.reference("elmo/lm_weights.hdf5"), options = try TestData.reference("elmo/options.json")
+        let first = folder.appendingPathComponent("a.elmk").path
+        let summary = try Converter.convertELMo(weightsPath: weights, optionsPath: options, destination: first, dtype: nil, force: false)
+        XCTAssertEqual(summary.tensorCount, 33)
+        let exported = folder.appendingPathComponent("e.hdf5").path
+        try HDF5Writer.write(from: try NativeCheckpoint(path: first), to: exported,
+                             metadata: try NativeCheckpoint(path: first).metadata, force: false)
+        let diff = try TensorDiffReport(try openWeights(exported), try openWeights(weights), atol: 0, rtol: 0)
+        XCTAssertEqual(diff.entries.count, 33)
+        XCTAssertTrue(diff.passed)
+        XCTAssertTrue(diff.entries.allSatisfy { $0.firstDifference == nil && $0.maxULP == 0 })
+        let again = folder.appendingPathComponent("b.elmk").path
+        _ = try Converter.convertELMo(weightsPath: exported, optionsPath: nil, destination: again, dtype: nil, force: false)
+        XCTAssertEqual(try sha(first), try sha(again))
+        // Same input twice: same bytes.
+        let twice = folder.appendingPathComponent("c.elmk").path
+        _ = try Converter.convertELMo(weightsPath: weights, optionsPath: options, destination: twice, dtype: nil, force: false)
+        XCTAssertEqual(try sha(first), try sha(twice))
+    }
+
+    func test_metadata_keepsOptionsVerbatim_andProvenance() throws {
+        let native = try NativeCheckpoint(path: try TestData.referenceNative(self))
+        let options = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: try TestData.reference("elmo/options.json")))))
+        XCTAssertEqual(native.metadata["config"]?.canonicalString(), options.canonicalString())
+        XCTAssertEqual(native.metadata["architecture"]?.stringValue, "elmo")
+        let provenance = try XCTUnwrap(native.metadata["provenance"])
+        XCTAssertEqual(provenance["source_file"]?.stringValue, "lm_weights.hdf5")
+        XCTAssertEqual(provenance["source_sha256"]?.stringValue, try sha(try TestData.reference("elmo/lm_weights.hdf5")))
+        XCTAssertEqual(provenance["converted_dtype"]?.stringValue, "keep")
+        // No arithmetic: the bias keeps its stored values (no +1 forget bias folded in).
+        let name = "RNN_0/RNN/MultiRNNCell/Cell0/LSTMCell/B"
+        XCTAssertEqual(try native.float32(name).array, try HDF5Weights(path: try TestData.reference("elmo/lm_weights.hdf5")).float32(name).array)
+    }
+
+    func test_dtypeOption_isRecorded_andHalfIsWithinHalfPrecision() throws {
+        let folder = try TestData.scratch(self)
+        let out = folder.appendingPathComponent("h.elmk").path
+        _ = try Converter.convertELMo(weightsPath: try TestData.reference("elmo/lm_weights.hdf5"),
+                                      optionsPath: try TestData.reference("elmo/options.json"), destination: out, dtype: .float16, force: false)
+        let native = try NativeCheckpoint(path: out)
+        XCTAssertEqual(native.metadata["provenance"]?["converted_dtype"]?.stringValue, "float16")
+        XCTAssertTrue(native.tensorInfos.allSatisfy { $0.dtype == .float16 })
+        let diff = try TensorDiffReport(native, try openWeights(try TestData.reference("elmo/lm_weights.hdf5")), atol: 1e-7, rtol: 4.9e-4)  // binary16: 11-bit significand
+        XCTAssertTrue(diff.passed, "\(diff.entries.filter { !$0.passed }.map { ($0.name, $0.comparison!.maxAbs) })")
+        XCTAssertNoThrow(try native.verifyIntegrity())
+    }
+
+    func test_multilingualFixtures_roundTrip() throws {
+        for lang in ["fr", "es", "it"] {
+            let folder = try TestData.scratch(self)
+            let weights = try TestData.reference("elmo_multilingual/\(lang)/weights.hdf5")
+            let a = folder.appendingPathComponent("a.elmk").path, e = folder.appendingPathComponent("e.hdf5").path
+            let b = folder.appendingPathComponent("b.elmk").path
+            _ = try Converter.convertELMo(weightsPath: weights, optionsPath: try TestData.reference("elmo_multilingual/\(lang)/options.json"),
+                                          destination: a, dtype: nil, force: false)
+            let native = try NativeCheckpoint(path: a)
+            try HDF5Writer.write(from: native, to: e, metadata: native.metadata, force: false)
+            XCTAssertTrue(try TensorDiffReport(try openWeights(e), try openWeights(weights), atol: 0, rtol: 0).passed, lang)
+            _ = try Converter.convertELMo(weightsPath: e, optionsPath: nil, destination: b, dtype: nil, force: false)
+            XCTAssertEqual(try sha(a), try sha(b), lang)
+            // Training-only keys survive verbatim.
+            XCTAssertEqual(native.metadata["config"]?["n_tokens_vocab"]?.intValue, 3, lang)
+        }
+    }
+
+    func test_safetensorsExport_readsBackIdentical() throws {
+        let folder = try TestData.scratch(self)
+        let native = try NativeCheckpoint(path: try TestData.referenceNative(self))
+        let out = folder.appendingPathComponent("m.safetensors").path
+        try SafetensorsFile.write(from: native, to: out, metadata: ["architecture": "elmo"], force: false)
+        let st = try SafetensorsFile(path: out)
+        XCTAssertEqual(st.metadata["architecture"], "elmo")
+        XCTAssertTrue(try TensorDiffReport(st, native, atol: 0, rtol: 0).passed)
+    }
+
+    func test_mismatchedOptions_areRefusedBeforeWriting() throws {
+        let folder = try TestData.scratch(self)
+        var json = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: try TestData.reference("elmo/options.json")))))
+        json = Self.setting(json, ["lstm", "projection_dim"], JSONValue(32))
+        let options = folder.appendingPathComponent("o.json")
+        try Data(json.canonicalString().utf8).write(to: options)
+        let out = folder.appendingPathComponent("x.elmk").path
+        XCTAssertThrowsCode(.shapeMismatch, try Converter.convertELMo(weightsPath: try TestData.reference("elmo/lm_weights.hdf5"),
+                                                                      optionsPath: options.path, destination: out, dtype: nil, force: false))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    /// Returns `json` with the value at `path` replaced (or removed when `value` is nil).
+    static func setting(_ json: JSONValue, _ path: [String], _ value: JSONValue?) -> JSONValue {
+        guard let key = path.first, case let .object(members) = json else { return json }
+        if path.count == 1 {
+            var out = members.filter { $0.0 != key }
+            if let value { out.append((key, value)) }
+            return .object(out)
+        }
+        return .object(members.map { $0.0 == key ? ($0.0, setting($0.1, Array(path.dropFirst()), value)) : $0 })
+    }
+}
