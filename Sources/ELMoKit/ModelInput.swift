@@ -9,7 +9,8 @@ public enum ModelInput {
         if let archive = try ReleaseArchive.openIfArchive(input) {
             let pair = try archive.findELMoPair()
             return try Converter.convertELMo(weightsPath: pair.weights, optionsPath: optionsPath ?? pair.options,
-                                             destination: destination, dtype: dtype, force: force, progress: progress)
+                                             destination: destination, dtype: dtype, force: force, archive: input,
+                                             progress: progress)
         }
         return try Converter.convertELMo(weightsPath: input, optionsPath: optionsPath, destination: destination,
                                          dtype: dtype, force: force, progress: progress)

@@ -16,8 +16,9 @@ public enum Converter {
 
     /// Converts an ELMo model (HDF5, native or safetensors weights). Options come from
     /// `optionsPath` or from metadata the input embeds (a native file, or an `elmokit export`).
+    /// - Parameter archive: the release archive the weights were extracted from, recorded in the provenance.
     public static func convertELMo(weightsPath: String, optionsPath: String?, destination: String, dtype: DType?,
-                                   force: Bool, progress: Progress? = nil) throws -> ConversionSummary {
+                                   force: Bool, archive: String? = nil, progress: Progress? = nil) throws -> ConversionSummary {
         let source = try openWeights(weightsPath)
         if let native = source as? NativeCheckpoint { try native.verifyIntegrity() }
         if let h5 = source as? HDF5Weights, let other = h5.nonFloatDatasets.first {
@@ -31,14 +32,15 @@ public enum Converter {
             throw ELMoKitError(.shapeMismatch, "weights do not match the options (\(errors.count) problems; run 'elmokit validate'): "
                                + errors.prefix(3).map(\.message).joined(separator: "; "), file: weightsPath)
         }
-        let metadata = try elmoMetadata(source: source, options: options, optionsPath: optionsPath, dtype: dtype)
+        let metadata = try elmoMetadata(source: source, options: options, optionsPath: optionsPath, dtype: dtype, archive: archive)
         return try write(source: source, metadata: metadata, destination: destination, dtype: dtype, force: force,
                          progress: progress)
     }
 
     /// The native metadata: architecture, verbatim config, runtime constants, provenance. An input
     /// written by `elmokit export` keeps the provenance of the checkpoint it was exported from.
-    static func elmoMetadata(source: WeightSource, options: ELMoOptions, optionsPath: String?, dtype: DType?) throws -> JSONValue {
+    static func elmoMetadata(source: WeightSource, options: ELMoOptions, optionsPath: String?, dtype: DType?,
+                             archive: String? = nil) throws -> JSONValue {
         let inherited: JSONValue?
         switch source {
         case let native as NativeCheckpoint: inherited = native.metadata["provenance"]
@@ -57,6 +59,10 @@ public enum Converter {
                 ("source_sha256", JSONValue(hexString(try SHA256.hash(file: source.path)))),
                 ("tool", JSONValue("elmokit \(ELMoKitVersion.string)")),
             ]
+            if let archive {
+                members.append(("source_archive", JSONValue(URL(fileURLWithPath: archive).lastPathComponent)))
+                members.append(("source_archive_sha256", JSONValue(hexString(try SHA256.hash(file: archive)))))
+            }
             if let optionsPath {
                 members.append(("options_file", JSONValue(URL(fileURLWithPath: optionsPath).lastPathComponent)))
                 members.append(("options_sha256", JSONValue(hexString(try SHA256.hash(file: optionsPath)))))

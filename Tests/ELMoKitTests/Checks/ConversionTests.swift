@@ -105,3 +105,37 @@ final class ConversionTests: XCTestCase {
         return .object(members.map { $0.0 == key ? ($0.0, setting($0.1, Array(path.dropFirst()), value)) : $0 })
     }
 }
+
+final class ReleaseArchiveTests: XCTestCase {
+    /// A .tar.gz release (as OSCAR and AllenNLP ship) converts to the same tensors as its files.
+    func test_tarGz_findsThePair_andConvertsLikeTheLooseFiles() throws {
+        let folder = try TestData.scratch(self)
+        let archive = folder.appendingPathComponent("fr.tar.gz").path
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
+        tar.arguments = ["czf", archive, "-C", try TestData.reference("elmo_multilingual"), "fr/options.json", "fr/weights.hdf5"]
+        try tar.run()
+        tar.waitUntilExit()
+        XCTAssertEqual(tar.terminationStatus, 0)
+        let out = folder.appendingPathComponent("fr.elmk").path
+        _ = try ModelInput.convert(archive, optionsPath: nil, destination: out, dtype: nil, force: false)
+        let native = try NativeCheckpoint(path: out)
+        XCTAssertEqual(native.metadata["provenance"]?["source_archive"]?.stringValue, "fr.tar.gz")
+        XCTAssertTrue(try TensorDiffReport(native, try openWeights(try TestData.reference("elmo_multilingual/fr/weights.hdf5")),
+                                           atol: 0, rtol: 0).passed)
+    }
+
+    func test_archiveWithoutAPair_isAClearError() throws {
+        let folder = try TestData.scratch(self)
+        let archive = folder.appendingPathComponent("bad.tar.gz").path
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
+        tar.arguments = ["czf", archive, "-C", try TestData.reference("elmo_multilingual"), "fr/options.json", "es/options.json"]
+        try tar.run()
+        tar.waitUntilExit()
+        let error = XCTAssertThrowsCode(.input, try ModelInput.convert(archive, optionsPath: nil,
+                                                                       destination: folder.appendingPathComponent("x.elmk").path,
+                                                                       dtype: nil, force: false))
+        XCTAssertTrue(error?.message.contains("found options") ?? false)
+    }
+}

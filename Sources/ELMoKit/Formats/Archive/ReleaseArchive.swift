@@ -1,0 +1,55 @@
+import Foundation
+
+/// A model release archive (.tar.gz, .tar; .zip once the zip reader is wired in) holding an
+/// options.json and an HDF5 weight file, as the AllenNLP and OSCAR ELMo models ship. The pair
+/// is extracted into a private temp folder that is removed with this object.
+public final class ReleaseArchive {
+    public let path: String
+    private let scratch: URL
+    private let names: [String]
+    private let extractor: (String, String) throws -> Void
+
+    /// Returns nil when `path` is not an archive we read.
+    public static func openIfArchive(_ path: String) throws -> ReleaseArchive? {
+        let head = InputFile.prefix(path, count: 512)
+        let isGzip = head.starts(with: [0x1F, 0x8B])
+        let isTar = head.count >= 262 && Array(head[257..<262]) == Array("ustar".utf8)
+        guard isGzip || isTar else { return nil }
+        return try ReleaseArchive(tarPath: path)
+    }
+
+    private init(tarPath: String) throws {
+        path = tarPath
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("elmokit-archive-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        do {
+            let tar = try TarArchive(path: tarPath, scratch: scratch)
+            names = tar.entries.map(\.name)
+            extractor = { name, destination in
+                try tar.extract(tar.entries.first { $0.name == name }!, to: destination)
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: scratch)
+            throw error
+        }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: scratch) }
+
+    /// Finds the one options file (`*options*.json`) and the one weight file (`.hdf5`/`.h5`) in the
+    /// archive and extracts both; several candidates or none is an error listing what was found.
+    public func findELMoPair() throws -> (weights: String, options: String) {
+        let files = names.filter { !($0 as NSString).lastPathComponent.hasPrefix(".") }
+        let options = files.filter { ($0 as NSString).lastPathComponent.lowercased().contains("options") && $0.lowercased().hasSuffix(".json") }
+        let weights = files.filter { $0.lowercased().hasSuffix(".hdf5") || $0.lowercased().hasSuffix(".h5") }
+        guard options.count == 1, weights.count == 1 else {
+            throw ELMoKitError(.input, "expected one options .json and one weights .hdf5 in the archive, found options \(options) and weights \(weights)",
+                               file: path)
+        }
+        let pair = (weights: scratch.appendingPathComponent((weights[0] as NSString).lastPathComponent).path,
+                    options: scratch.appendingPathComponent((options[0] as NSString).lastPathComponent).path)
+        try extractor(weights[0], pair.weights)
+        try extractor(options[0], pair.options)
+        return pair
+    }
+}
