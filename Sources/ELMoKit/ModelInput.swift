@@ -3,8 +3,8 @@
 /// release archives holding an options/weights pair.
 public enum ModelInput {
     /// `convert`: any supported input → a native checkpoint.
-    public static func convert(_ input: String, optionsPath: String?, destination: String, dtype: DType?, force: Bool,
-                               progress: Converter.Progress? = nil) throws -> ConversionSummary {
+    public static func convert(_ input: String, optionsPath: String?, vocabularyPath: String? = nil, destination: String,
+                               dtype: DType?, force: Bool, progress: Converter.Progress? = nil) throws -> ConversionSummary {
         try InputFile.checkReadable(input)
         if let archive = try ReleaseArchive.openIfArchive(input) {
             let pair = try archive.findELMoPair()
@@ -12,8 +12,8 @@ public enum ModelInput {
                                              destination: destination, dtype: dtype, force: force, archive: input,
                                              progress: progress)
         }
-        return try Converter.convertELMo(weightsPath: input, optionsPath: optionsPath, destination: destination,
-                                         dtype: dtype, force: force, progress: progress)
+        return try Converter.convertELMo(weightsPath: input, optionsPath: optionsPath, vocabularyPath: vocabularyPath,
+                                         destination: destination, dtype: dtype, force: force, progress: progress)
     }
 
     /// `export --to hdf5`.

@@ -17,7 +17,8 @@ public enum Converter {
     /// Converts an ELMo model (HDF5, native or safetensors weights). Options come from
     /// `optionsPath` or from metadata the input embeds (a native file, or an `elmokit export`).
     /// - Parameter archive: the release archive the weights were extracted from, recorded in the provenance.
-    public static func convertELMo(weightsPath: String, optionsPath: String?, destination: String, dtype: DType?,
+    public static func convertELMo(weightsPath: String, optionsPath: String?, vocabularyPath: String? = nil,
+                                   destination: String, dtype: DType?,
                                    force: Bool, archive: String? = nil, progress: Progress? = nil) throws -> ConversionSummary {
         let source = try openWeights(weightsPath)
         if let native = source as? NativeCheckpoint { try native.verifyIntegrity() }
@@ -32,7 +33,12 @@ public enum Converter {
             throw ELMoKitError(.shapeMismatch, "weights do not match the options (\(errors.count) problems; run 'elmokit validate'): "
                                + errors.prefix(3).map(\.message).joined(separator: "; "), file: weightsPath)
         }
-        let metadata = try elmoMetadata(source: source, options: options, optionsPath: optionsPath, dtype: dtype, archive: archive)
+        var metadata = try elmoMetadata(source: source, options: options, optionsPath: optionsPath, dtype: dtype, archive: archive)
+        // Token-input models need their vocabulary to run: it travels inside the checkpoint.
+        if let vocabulary = try ELMoModel.vocabulary(for: source, path: vocabularyPath), case var .object(members) = metadata {
+            members.append(("vocabulary", .array(vocabulary.map { JSONValue($0) })))
+            metadata = .object(members)
+        }
         return try write(source: source, metadata: metadata, destination: destination, dtype: dtype, force: force,
                          progress: progress)
     }

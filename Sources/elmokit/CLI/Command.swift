@@ -39,6 +39,8 @@ enum CommonOptions {
     static let json = OptionSpec(long: "json", help: "Print one JSON document instead of text.")
     static let options = OptionSpec(long: "options", value: "OPTIONS.json",
                                     help: "The model's options.json (native files embed theirs).")
+    static let vocab = OptionSpec(long: "vocab", value: "VOCAB.txt",
+                                  help: "Vocabulary of a token-input model, one token per line (.elmk files embed theirs).")
     static let force = OptionSpec(long: "force", short: "f", help: "Overwrite the output file if it exists.")
     static func output(_ what: String) -> OptionSpec {
         OptionSpec(long: "output", short: "o", value: "PATH", help: what)

@@ -13,6 +13,7 @@ struct ConvertCommand: Command {
     """
     static let options = [
         CommonOptions.options,
+        CommonOptions.vocab,
         CommonOptions.output("The .elmk file to write."),
         OptionSpec(long: "dtype", value: "TYPE", help: "Store tensors as f32, f16, bf16 or f64 (default: as in the input)."),
         CommonOptions.force,
@@ -28,7 +29,8 @@ struct ConvertCommand: Command {
             dtype = d
         }
         let bar = ProgressBar("converting")
-        let summary = try ModelInput.convert(input, optionsPath: args.value("options"), destination: destination,
+        let summary = try ModelInput.convert(input, optionsPath: args.value("options"), vocabularyPath: args.value("vocab"),
+                                             destination: destination,
                                              dtype: dtype, force: args.flag("force")) { bar.update($0, $1) }
         bar.finish()
         if out.json {

@@ -20,6 +20,7 @@ struct VerifyCommand: Command {
         OptionSpec(long: "expected", short: "e", value: "REF.hdf5", help: "Reference embeddings; once per stream.", repeatable: true),
         OptionSpec(long: "layout", value: "NAME", help: "Reference layout: lm-embeddings, all, top, average (default: from shapes)."),
         CommonOptions.options,
+        CommonOptions.vocab,
         OptionSpec(long: "options-b", value: "OPTIONS.json", help: "Options of MODEL_B, if it does not embed them."),
         OptionSpec(long: "stateful", help: "Carry LSTM state from batch to batch (bilm-tf/AllenNLP behaviour)."),
         OptionSpec(long: "batch-size", short: "b", value: "N", help: "Sentences per batch (default 1; streams: their count)."),
@@ -43,11 +44,12 @@ struct VerifyCommand: Command {
             layout = l
         }
         let sentences = try SentenceSet(path: sentencesPath)
-        let model = try ELMoModel(weightsPath: args.positionals[0], optionsPath: args.value("options"))
+        let model = try ELMoModel(weightsPath: args.positionals[0], optionsPath: args.value("options"), vocabularyPath: args.value("vocab"))
         let report: VerificationReport
         if args.positionals.count == 2 {
             guard args.all("expected").isEmpty else { throw ELMoKitError(.usage, "give either MODEL_B or --expected, not both") }
-            let other = try ELMoModel(weightsPath: args.positionals[1], optionsPath: args.value("options-b") ?? args.value("options"))
+            let other = try ELMoModel(weightsPath: args.positionals[1], optionsPath: args.value("options-b") ?? args.value("options"),
+                                        vocabularyPath: args.value("vocab"))
             let batch = try args.int("batch-size", default: 1, range: 1...100_000)
             report = Verifier.betweenModels(ELMoRunner(model: model, stateful: args.flag("stateful")),
                                             ELMoRunner(model: other, stateful: args.flag("stateful")),

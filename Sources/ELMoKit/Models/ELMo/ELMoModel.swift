@@ -24,8 +24,10 @@ public final class ELMoModel: @unchecked Sendable {
     let highways: [Highway]
     // (F, P) and (P,); nil when F == P and the file has none.
     let projection: (weight: FloatTensor, bias: FloatTensor)?
-    // (V, P) token embeddings of token-input models.
+    // (V, P) token embeddings of token-input models; row k is line k of the vocabulary.
     let tokenEmbedding: FloatTensor?
+    /// Token → row of `tokenEmbedding`, for token-input models.
+    let vocabulary: [String: Int]
     /// [direction][layer].
     let cells: [[LSTMCell]]
     /// bilm-tf's `LSTMCell(forget_bias=1.0)`, applied at run time, never folded into the weights.
@@ -33,7 +35,9 @@ public final class ELMoModel: @unchecked Sendable {
 
     /// Binds every tensor the options call for, checking each shape; throws one error listing
     /// every missing or mis-shaped tensor.
-    public init(weights: WeightSource, options: ELMoOptions) throws {
+    /// - Parameter vocabulary: one token per row of `embedding`, required for token-input models
+    ///   (bilm-tf `TokenBatcher`: unknown tokens take the `<UNK>` row, or the zero padding row without one).
+    public init(weights: WeightSource, options: ELMoOptions, vocabulary: [String]? = nil) throws {
         self.options = options
         self.source = weights
         let available = Set(weights.tensorInfos.map(\.name))
@@ -73,8 +77,19 @@ public final class ELMoModel: @unchecked Sendable {
             convBiases = []
             highways = []
             projection = nil
-            tokenEmbedding = bound["embedding"]
+            let embedding = bound["embedding"]!
+            guard let vocabulary else {
+                throw ELMoKitError(.usage, "this is a token-input model (no char_cnn): pass --vocab VOCAB.txt", file: weights.path)
+            }
+            guard vocabulary.count == embedding.shape[0] else {
+                throw ELMoKitError(.shapeMismatch, "the vocabulary has \(vocabulary.count) tokens but 'embedding' has \(embedding.shape[0]) rows",
+                                   file: weights.path, tensor: "embedding")
+            }
+            tokenEmbedding = embedding
         }
+        var index: [String: Int] = [:]
+        for (row, token) in (vocabulary ?? []).enumerated() where index[token] == nil { index[token] = row }
+        self.vocabulary = index
         cells = (0..<options.directionCount).map { d in
             (0..<options.nLayers).map { l in
                 let scope = ELMoArchitecture.cellScope(direction: d, layer: l)
@@ -85,9 +100,26 @@ public final class ELMoModel: @unchecked Sendable {
 
     /// Loads weights from any supported file; options come from `optionsPath`, or from the file
     /// itself for native checkpoints that embed them.
-    public convenience init(weightsPath: String, optionsPath: String?) throws {
+    public convenience init(weightsPath: String, optionsPath: String?, vocabularyPath: String? = nil) throws {
         let source = try openWeights(weightsPath)
-        try self.init(weights: source, options: try ELMoModel.options(for: source, optionsPath: optionsPath))
+        try self.init(weights: source, options: try ELMoModel.options(for: source, optionsPath: optionsPath),
+                      vocabulary: try ELMoModel.vocabulary(for: source, path: vocabularyPath))
+    }
+
+    /// A vocabulary file (one token per line), or the one a native checkpoint embeds.
+    public static func vocabulary(for source: WeightSource, path: String?) throws -> [String]? {
+        if let path {
+            try InputFile.checkReadable(path)
+            guard let text = String(validating: InputFile.prefix(path, count: 1 << 30), as: UTF8.self) else {
+                throw ELMoKitError(.input, "vocabulary is not valid UTF-8", file: path)
+            }
+            return text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+        }
+        if let native = source as? NativeCheckpoint, let list = native.metadata["vocabulary"]?.arrayValue {
+            return list.compactMap(\.stringValue)
+        }
+        return nil
     }
 
     /// The options to use with `source`: an explicit options file wins; else a native file's own.
@@ -111,7 +143,7 @@ public final class ELMoModel: @unchecked Sendable {
     func tokenVectors(_ tokens: [String]) -> [Float] {
         let P = options.projectionDim
         var out = [Float](repeating: 0, count: tokens.count * P)
-        guard let cnn = options.charCNN else { return out }  // token models: see tokenEmbedding
+        guard let cnn = options.charCNN else { return embeddingRows(tokens) }
         let chunk = 256
         var start = 0
         while start < tokens.count {
@@ -119,6 +151,20 @@ public final class ELMoModel: @unchecked Sendable {
             let vectors = charCNNForward(Array(tokens[start..<end]), cnn)
             out.replaceSubrange((start * P)..<(end * P), with: vectors)
             start = end
+        }
+        return out
+    }
+
+    /// Token-input models: one `embedding` row per token; unknown tokens take `<UNK>`'s row, or
+    /// zeros (bilm-tf's padding row) when the vocabulary has none.
+    private func embeddingRows(_ tokens: [String]) -> [Float] {
+        let P = options.projectionDim
+        var out = [Float](repeating: 0, count: tokens.count * P)
+        tokenEmbedding!.withValues { table in
+            for (t, token) in tokens.enumerated() {
+                guard let row = vocabulary[token] ?? vocabulary["<UNK>"] else { continue }
+                for p in 0..<P { out[t * P + p] = table[row * P + p] }
+            }
         }
         return out
     }

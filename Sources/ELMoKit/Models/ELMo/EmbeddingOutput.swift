@@ -31,8 +31,9 @@ public final class EmbeddingOutputFile {
         self.selection = selection
     }
 
-    public func add(line: Int, sentence: String, embedding: SentenceEmbedding) throws {
-        let (shape, values) = selection.select(embedding)
+    /// Adds one sentence; `mixed` (n × dim values of a scalar mix) replaces the selection when given.
+    public func add(line: Int, sentence: String, embedding: SentenceEmbedding, mixed: [Float]? = nil) throws {
+        let (shape, values) = mixed.map { ([embedding.tokenCount, embedding.dim], $0) } ?? selection.select(embedding)
         try file.addDataset(String(line), shape: shape, values: values)
         // Like AllenNLP's dict, a repeated sentence keeps one entry (its last key).
         if !seen.insert(sentence).inserted { index.removeAll { $0.0 == sentence } }
