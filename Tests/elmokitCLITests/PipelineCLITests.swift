@@ -55,3 +55,25 @@ final class PipelineCLITests: XCTestCase {
         XCTAssertEqual((doc["summary"] as? [String: Any])?["identical"] as? Bool, false)
     }
 }
+
+final class ValidateCLITests: XCTestCase {
+    func test_exitCodes_findingsAre1_unreadableOptionsAre2() throws {
+        let folder = try CLI.scratch(self)
+        let weights = CLI.reference("elmo/lm_weights.hdf5")
+        let wrong = folder.appendingPathComponent("wrong.json")
+        try Data(#"{"lstm": {"dim": 64, "projection_dim": 8, "n_layers": 2, "use_skip_connections": true}, "char_cnn": {"embedding": {"dim": 4}, "filters": [[1, 4], [2, 8], [3, 16], [4, 32], [5, 64]], "n_highway": 2}}"#.utf8).write(to: wrong)
+        let findings = try CLI.run(["validate", weights, "--options", wrong.path])
+        XCTAssertEqual(findings.status, 1)
+        XCTAssertTrue(findings.stdout.contains("tensor 'CNN_proj/W_proj' has shape [124, 16], expected [124, 8]"), findings.stdout)
+        XCTAssertTrue(findings.stdout.contains("INVALID"), findings.stdout)
+        let malformed = folder.appendingPathComponent("bad.json")
+        try Data("{\"lstm\": ".utf8).write(to: malformed)
+        let unreadable = try CLI.run(["validate", weights, "--options", malformed.path])
+        XCTAssertEqual(unreadable.status, 2)
+        XCTAssertTrue(unreadable.stderr.contains("bad.json: options are not valid JSON"), unreadable.stderr)
+        XCTAssertEqual(unreadable.stdout, "")
+        let noOptions = try CLI.run(["validate", weights])
+        XCTAssertEqual(noOptions.status, 2)
+        XCTAssertTrue(noOptions.stderr.contains("pass --options"), noOptions.stderr)
+    }
+}

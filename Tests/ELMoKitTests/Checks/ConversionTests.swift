@@ -107,16 +107,22 @@ final class ConversionTests: XCTestCase {
 }
 
 final class ReleaseArchiveTests: XCTestCase {
-    /// A .tar.gz release (as OSCAR and AllenNLP ship) converts to the same tensors as its files.
-    func test_tarGz_findsThePair_andConvertsLikeTheLooseFiles() throws {
-        let folder = try TestData.scratch(self)
-        let archive = folder.appendingPathComponent("fr.tar.gz").path
+    /// Packs files of the multilingual fixtures with the system tar, as a release would ship.
+    func tarGz(_ folder: URL, _ name: String, _ members: [String]) throws -> String {
+        let archive = folder.appendingPathComponent(name).path
         let tar = Process()
         tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-        tar.arguments = ["czf", archive, "-C", try TestData.reference("elmo_multilingual"), "fr/options.json", "fr/weights.hdf5"]
+        tar.arguments = ["czf", archive, "-C", try TestData.reference("elmo_multilingual")] + members
         try tar.run()
         tar.waitUntilExit()
         XCTAssertEqual(tar.terminationStatus, 0)
+        return archive
+    }
+
+    /// A .tar.gz release (as OSCAR and AllenNLP ship) converts to the same tensors as its files.
+    func test_tarGz_findsThePair_andConvertsLikeTheLooseFiles() throws {
+        let folder = try TestData.scratch(self)
+        let archive = try tarGz(folder, "fr.tar.gz", ["fr/options.json", "fr/weights.hdf5"])
         let out = folder.appendingPathComponent("fr.elmk").path
         _ = try ModelInput.convert(archive, optionsPath: nil, destination: out, dtype: nil, force: false)
         let native = try NativeCheckpoint(path: out)
@@ -127,12 +133,7 @@ final class ReleaseArchiveTests: XCTestCase {
 
     func test_archiveWithoutAPair_isAClearError() throws {
         let folder = try TestData.scratch(self)
-        let archive = folder.appendingPathComponent("bad.tar.gz").path
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-        tar.arguments = ["czf", archive, "-C", try TestData.reference("elmo_multilingual"), "fr/options.json", "es/options.json"]
-        try tar.run()
-        tar.waitUntilExit()
+        let archive = try tarGz(folder, "bad.tar.gz", ["fr/options.json", "es/options.json"])
         let error = XCTAssertThrowsCode(.input, try ModelInput.convert(archive, optionsPath: nil,
                                                                        destination: folder.appendingPathComponent("x.elmk").path,
                                                                        dtype: nil, force: false))
