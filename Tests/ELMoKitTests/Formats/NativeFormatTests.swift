@@ -118,6 +118,7 @@ final class NativeFormatTests: XCTestCase {
         add("R16 rank", .nativeRank) { $0.entries[0].rank = 9; $0.entries[0].dims = Array(repeating: 1, count: 9) }
         add("R16 reserved", .nativeRank) { $0.entries[0].reserved = 1 }
         add("R17 overflow", .nativeShapeOverflow) { $0.entries[0].dims = [1 << 62, 1 << 62] }
+        add("R17 huge dimension after a zero", .nativeShapeOverflow) { $0.entries[0].dims = [0, UInt64.max] }
         add("R17 length", .nativeLengthMismatch) { $0.entries[0].length = 12 }
         add("R18 overlap", .nativeOffset) { $0.entries[1].offset = 0 }
         add("R18 out of bounds", .nativeOffset) { $0.entries[1].offset = 1 << 40 }

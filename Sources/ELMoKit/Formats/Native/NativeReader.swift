@@ -185,17 +185,20 @@ public final class NativeCheckpoint: @unchecked Sendable {
             }
             // R17: shape × dtype size = length, overflow-checked.
             var dims: [Int] = []
+            var rawDims: [UInt64] = []
             var bytes = UInt64(dtype.size)
             var overflow = false
             for d in 0..<Int(rank) {
                 let dim = try cursor.read(UInt64.self, "dimension \(d) of '\(name)'")
+                // Each dimension on its own too: a zero dimension makes the product 0 whatever follows.
                 let (product, o) = bytes.multipliedReportingOverflow(by: dim)
-                overflow = overflow || o || product > UInt64(Int64.max)
+                overflow = overflow || o || product > UInt64(Int64.max) || dim > UInt64(Int64.max)
                 bytes = product
+                rawDims.append(dim)
                 dims.append(overflow ? 0 : Int(dim))
             }
             guard !overflow else {
-                throw fail(.nativeShapeOverflow, "tensor '\(name)': shape overflows 2^63 bytes", tensor: name)
+                throw fail(.nativeShapeOverflow, "tensor '\(name)': shape \(rawDims) of \(dtype) overflows 2^63 bytes", tensor: name)
             }
             let offset = try cursor.read(UInt64.self, "the offset of '\(name)'")
             let length = try cursor.read(UInt64.self, "the length of '\(name)'")
