@@ -47,7 +47,7 @@ let version = ELMoKitVersion.string
             Output(json: false).print("elmokit \(version)")
             return 0
         case "help":
-            guard argv.count > 1 else { Output(json: false).print(topLevelHelp()); return 0 }
+            guard argv.count > 1, argv[1] != "help" else { Output(json: false).print(topLevelHelp()); return 0 }
             guard let command = commands.first(where: { $0.name == argv[1] }) else {
                 throw ELMoKitError(.usage, "unknown command '\(argv[1])'; see 'elmokit --help'")
             }
@@ -62,8 +62,13 @@ let version = ELMoKitVersion.string
                 Output(json: false).print(command.help)
                 return 0
             }
-            let args = try Arguments(rest, specs: command.options)
-            return try command.run(args, Output(json: args.flag("json")))
+            do {
+                let args = try Arguments(rest, specs: command.options)
+                return try command.run(args, Output(json: args.flag("json")))
+            } catch let error as ELMoKitError where error.code == .usage {
+                reportError(error, json: wantsJSON, command: command.name)
+                return error.exitCode
+            }
         }
     } catch let error as ELMoKitError {
         reportError(error, json: wantsJSON)
@@ -75,8 +80,9 @@ let version = ELMoKitVersion.string
 }
 
 /// One line on stderr; with --json, also a JSON error document on stdout for machines.
-func reportError(_ error: ELMoKitError, json: Bool) {
-    let usageHint = error.code == .usage && !error.message.contains("--help") ? " (see 'elmokit --help')" : ""
+func reportError(_ error: ELMoKitError, json: Bool, command: String? = nil) {
+    let helpCommand = command.map { "elmokit help \($0)" } ?? "elmokit --help"
+    let usageHint = error.code == .usage && !error.message.contains("--help") ? " (see '\(helpCommand)')" : ""
     FileHandle.standardError.write(Data("elmokit: error: \(error.description)\(usageHint)\n".utf8))
     if json {
         var members: [(String, JSONValue)] = [("code", JSONValue(error.code.rawValue)), ("message", JSONValue(error.message))]

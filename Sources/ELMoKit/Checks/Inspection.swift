@@ -16,6 +16,8 @@ public struct InspectionReport {
     public let path: String
     public let format: String
     public var rows: [Row] = []
+    /// Tensors of a native file whose data fails its CRC-32 (checked when statistics are read).
+    public var damagedTensors: [String] = []
     /// Format-level facts: native header fields and metadata, HDF5 groups and attributes.
     public var details: [(String, JSONValue)] = []
 
@@ -87,11 +89,14 @@ public struct InspectionReport {
         details.append(("alignment", JSONValue(native.alignment)))
         details.append(("content_sha256", JSONValue(hexString(native.storedSHA256))))
         for (key, value) in native.metadata.objectValue ?? [] { details.append((key, value)) }
+        // Statistics read every byte anyway; checking the CRCs too costs little and keeps
+        // inspect from showing figures of a damaged file as if they were sound.
+        if stats { damagedTensors = native.damagedTensors() }
         for entry in native.entries {
-            rows.append(try Self.row(native, entry.info, storage: [
-                ("offset", JSONValue(entry.fileOffset)),
-                ("crc32", JSONValue(String(format8: entry.storedCRC))),
-            ], stats))
+            var storage: [(String, JSONValue)] = [("offset", JSONValue(entry.fileOffset)),
+                                                  ("crc32", JSONValue(String(format8: entry.storedCRC)))]
+            if stats { storage.append(("crc32_ok", JSONValue(!damagedTensors.contains(entry.info.name)))) }
+            rows.append(try Self.row(native, entry.info, storage: storage, stats))
         }
     }
 

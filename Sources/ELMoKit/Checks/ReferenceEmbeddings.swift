@@ -39,11 +39,7 @@ public struct SentenceSet: Sendable {
                 throw ELMoKitError(.input, "expected a list of sentences or a list of lists of sentences", file: path)
             }
         } else {
-            guard let text = String(validating: bytes, as: UTF8.self) else {
-                throw ELMoKitError(.input, "sentences file is not valid UTF-8", file: path)
-            }
-            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            if lines.last == "" { lines.removeLast() }
+            let lines = try TextFile.lines(path)
             streams = [lines.map(Self.tokens)]
         }
     }

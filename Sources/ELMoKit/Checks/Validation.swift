@@ -52,6 +52,9 @@ public enum ELMoValidator {
                 if stats.nanCount > 0 || stats.infCount > 0 {
                     findings.append(Finding(.error, "E_NON_FINITE", tensor: name,
                                             "tensor '\(name)' holds \(stats.nanCount) NaN and \(stats.infCount) Inf values"))
+                } else if stats.count > 1, stats.min == 0, stats.max == 0, !name.hasSuffix("/B"), !name.contains("/b_") {
+                    // Trained weight matrices are never all zero; biases may be.
+                    findings.append(Finding(.warning, "W_ALL_ZERO", tensor: name, "tensor '\(name)' is all zeros (untrained or wiped?)"))
                 }
             }
         }

@@ -13,6 +13,8 @@ public struct VerificationReport: Sendable {
 
     public var entries: [Entry] = []
     public var problems: [String] = []
+    /// The reference layout compared against (nil when comparing two models).
+    public var layout: ReferenceLayout?
     public let atol: Double, rtol: Double
 
     public var passed: Bool { problems.isEmpty && entries.allSatisfy(\.comparison.passed) }
@@ -74,7 +76,8 @@ public enum Verifier {
                 }
                 let info = try file.info(key)
                 let values = try file.readFloat32(key)
-                let layout = requested ?? inferLayout(info.shape, o)
+                let layout = try requested ?? inferLayout(info.shape, o, file: file.path)
+                report.layout = layout
                 let n = embedding.tokenCount, P = o.projectionDim, W = embedding.dim
                 switch layout {
                 case .lmEmbeddings:
@@ -131,10 +134,13 @@ public enum Verifier {
         return report
     }
 
-    static func inferLayout(_ shape: [Int], _ o: ELMoOptions) -> ReferenceLayout {
+    /// The layout implied by a dataset's shape; (n, 2P) is either top or average, which only the
+    /// user can tell, so that case is a usage error asking for --layout.
+    static func inferLayout(_ shape: [Int], _ o: ELMoOptions, file: String) throws -> ReferenceLayout {
         if shape.count == 3 && shape[0] == 2 && shape[2] == o.projectionDim && o.nLayers + 1 != 2 { return .lmEmbeddings }
         if shape.count == 3 { return .allLayers }
-        return .top
+        throw ELMoKitError(.usage, "reference datasets have shape \(shape): 'allennlp elmo --top' and '--average' both write that; pass --layout top or --layout average",
+                           file: file)
     }
 
     /// Mean over layers, (n, W).

@@ -56,7 +56,8 @@ public enum Converter {
         }
         var provenance: JSONValue
         if var kept = inherited?.objectValue {
-            kept.removeAll { $0.0 == "converted_dtype" }
+            // The dtype recorded by the first conversion stays unless this one changes it.
+            if dtype != nil { kept.removeAll { $0.0 == "converted_dtype" } }
             provenance = .object(kept)
         } else {
             var members: [(String, JSONValue)] = [
@@ -75,7 +76,7 @@ public enum Converter {
             }
             provenance = .object(members)
         }
-        if case var .object(members) = provenance {
+        if case var .object(members) = provenance, provenance["converted_dtype"] == nil {
             members.append(("converted_dtype", JSONValue(dtype?.description ?? "keep")))
             provenance = .object(members)
         }

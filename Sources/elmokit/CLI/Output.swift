@@ -74,3 +74,6 @@ enum NumberFormat {
     }
 }
 
+
+/// "1 tensor", "2 tensors".
+func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }

@@ -38,7 +38,7 @@ struct ConvertCommand: Command {
                                    ("bytes", JSONValue(summary.bytes)), ("content_sha256", JSONValue(summary.sha256)),
                                    ("metadata", summary.metadata)]))
         } else {
-            out.print("wrote \(summary.output): \(summary.tensorCount) tensors, \(summary.bytes) bytes of data, content sha256 \(summary.sha256)")
+            out.print("wrote \(summary.output): \(plural(summary.tensorCount, "tensor")), \(summary.bytes) bytes of data, content sha256 \(summary.sha256)")
         }
         return 0
     }

@@ -12,6 +12,7 @@ struct DiffCommand: Command {
     static let options = [
         OptionSpec(long: "atol", value: "A", help: "Absolute tolerance (default 0)."),
         OptionSpec(long: "rtol", value: "R", help: "Relative tolerance (default 0)."),
+        OptionSpec(long: "verbose", short: "v", help: "List identical tensors too."),
         CommonOptions.json,
     ]
 
@@ -44,18 +45,22 @@ struct DiffCommand: Command {
             var lines: [String] = []
             for e in report.entries {
                 guard let c = e.comparison else {
-                    lines.append("DIFF  \(e.name): shape \(e.shapeA) vs \(e.shapeB)")
+                    lines.append("DIFF       \(e.name): shape \(e.shapeA) vs \(e.shapeB)")
                     continue
                 }
-                let status = e.passed ? "same" : "DIFF"
-                let detail = e.firstDifference == nil ? "identical" :
-                    "max |Δ| \(NumberFormat.scientific(c.maxAbs)), max \(e.maxULP) ULP, first at index \(e.firstDifference!)"
-                lines.append("\(status)  \(e.name) [\(e.dtypeA)/\(e.dtypeB)]: \(detail)")
+                guard let first = e.firstDifference else {
+                    if args.flag("verbose") { lines.append("identical  \(e.name) [\(e.dtypeA)/\(e.dtypeB)]") }
+                    continue
+                }
+                let status = e.passed ? "within tol" : "DIFF      "
+                lines.append("\(status) \(e.name) [\(e.dtypeA)/\(e.dtypeB)]: max |Δ| \(NumberFormat.scientific(c.maxAbs)), "
+                    + "max \(e.maxULP) ULP (float32), first difference at flat index \(first)")
             }
             for n in report.onlyInA { lines.append("ONLY A  \(n)") }
             for n in report.onlyInB { lines.append("ONLY B  \(n)") }
             let maxAbs = report.entries.compactMap(\.comparison?.maxAbs).max() ?? 0
-            lines.append("\(report.passed ? "SAME" : "DIFFERENT"): \(report.entries.count) tensors compared, \(differing) differ, "
+            let identical = report.entries.filter { $0.firstDifference == nil && $0.comparison != nil }.count
+            lines.append("\(report.passed ? "SAME" : "DIFFERENT"): \(plural(report.entries.count, "tensor")) compared, \(identical) identical, \(differing) beyond tolerance, "
                 + "\(report.onlyInA.count) only in A, \(report.onlyInB.count) only in B; max |Δ| \(NumberFormat.scientific(maxAbs))")
             out.print(lines.joined(separator: "\n"))
         }

@@ -29,9 +29,10 @@ struct EmbedCommand: Command {
         OptionSpec(long: "layer-norm", help: "Normalise each layer over the batch before mixing (AllenNLP do_layer_norm)."),
         OptionSpec(long: "batch-size", short: "b", value: "N", help: "Sentences per batch (default 32)."),
         OptionSpec(long: "stateful", help: "Carry LSTM state across batches (AllenNLP behaviour)."),
-        OptionSpec(long: "threads", short: "t", value: "N", help: "BLAS threads (default: one per core)."),
+        OptionSpec(long: "threads", short: "t", value: "N", help: "BLAS threads; 0 or absent: one per core."),
         OptionSpec(long: "shard", value: "i/n", help: "Process only lines i, i+n, i+2n, … (0 <= i < n)."),
         CommonOptions.force,
+        CommonOptions.json,
     ]
 
     static func run(_ args: Arguments, _ out: Output) throws -> Int32 {
@@ -60,7 +61,7 @@ struct EmbedCommand: Command {
             }
             shard = (parts[0], parts[1])
         }
-        let lines = try readLines(input)
+        let lines = try TextFile.lines(input)
         let model = try ELMoModel(weightsPath: modelPath, optionsPath: args.value("options"), vocabularyPath: args.value("vocab"))
         let runner = ELMoRunner(model: model, stateful: args.flag("stateful"))
         let mine = lines.indices.filter { $0 % shard.count == shard.index }
@@ -74,7 +75,7 @@ struct EmbedCommand: Command {
             let embeddings = runner.embed(batch.map { SentenceSet.tokens(lines[$0]) })
             let mixed = try mix?.mix(embeddings)
             for (i, (line, embedding)) in zip(batch, embeddings).enumerated() {
-                try output.add(line: line, sentence: lines[line], embedding: embedding, mixed: mixed?[i])
+                try output.add(line: line, sentence: lines[line].trimmingCharacters(in: .whitespaces), embedding: embedding, mixed: mixed?[i])
                 tokensDone += embedding.tokenCount
             }
             let rate = bar.elapsed > 0 ? Int(Double(tokensDone) / bar.elapsed) : 0
@@ -83,21 +84,12 @@ struct EmbedCommand: Command {
         }
         try output.commit()
         bar.finish()
-        out.note("wrote \(destination): \(mine.count) sentences, \(tokensDone) tokens")
+        if out.json {
+            out.printJSON(.object([("output", JSONValue(destination)), ("sentences", JSONValue(mine.count)),
+                                   ("tokens", JSONValue(tokensDone)), ("seconds", JSONValue(bar.elapsed))]))
+        } else {
+            out.print("wrote \(destination): \(plural(mine.count, "sentence")), \(plural(tokensDone, "token"))")
+        }
         return 0
-    }
-
-    /// Lines of a UTF-8 text file, without their line endings.
-    static func readLines(_ path: String) throws -> [String] {
-        try InputFile.checkReadableOrEmpty(path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ELMoKitError(.readFailed, "cannot read", file: path)
-        }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            throw ELMoKitError(.input, "not valid UTF-8 text", file: path)
-        }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
-        if lines.last == "" { lines.removeLast() }
-        return lines
     }
 }

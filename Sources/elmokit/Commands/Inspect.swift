@@ -18,6 +18,9 @@ struct InspectCommand: Command {
     static func run(_ args: Arguments, _ out: Output) throws -> Int32 {
         let path = try args.positionals(["file"])[0]
         let report = try InspectionReport(path: path, withStatistics: !args.flag("no-stats"))
+        for name in report.damagedTensors {
+            out.note("elmokit: warning: \(path): tensor '\(name)' does not match its CRC-32 (data corrupted); run 'elmokit validate'")
+        }
         if out.json {
             out.printJSON(json(report))
         } else {

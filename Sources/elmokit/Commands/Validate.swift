@@ -33,7 +33,7 @@ struct ValidateCommand: Command {
             ]))
         } else {
             var lines = findings.map { "\($0.severity.rawValue): [\($0.code)] \($0.message)" }
-            lines.append("\(failed ? "INVALID" : "VALID"): \(path): \(errors) errors, \(warnings) warnings")
+            lines.append("\(failed ? "INVALID" : "VALID"): \(path): \(plural(errors, "error")), \(plural(warnings, "warning"))")
             out.print(lines.joined(separator: "\n"))
         }
         return failed ? 1 : 0

@@ -74,7 +74,7 @@ struct VerifyCommand: Command {
             var members: [(String, JSONValue)] = [("sentence", JSONValue(e.sentence))]
             if let s = e.stream { members.append(("stream", JSONValue(s))) }
             members += [
-                ("layer", e.layer < 0 ? JSONValue("mixed") : JSONValue(e.layer)), ("tokens", JSONValue(e.tokens)),
+                ("layer", e.layer < 0 ? JSONValue(r.layout?.rawValue ?? "mixed") : JSONValue(e.layer)), ("tokens", JSONValue(e.tokens)),
                 ("max_abs", JSONValue(e.comparison.maxAbs)), ("mean_abs", JSONValue(e.comparison.meanAbs)),
                 ("worst", .object([("token", JSONValue(e.worstToken)), ("dim", JSONValue(e.worstDim)),
                                    ("actual", JSONValue(Double(e.comparison.worstActual))),
@@ -85,6 +85,7 @@ struct VerifyCommand: Command {
         }
         let failed = r.entries.filter { !$0.comparison.passed }.count
         return .object([
+            ("layout", r.layout.map { JSONValue($0.rawValue) } ?? JSONValue("model-vs-model")),
             ("atol", JSONValue(r.atol)), ("rtol", JSONValue(r.rtol)),
             ("comparisons", .array(entries)),
             ("problems", .array(r.problems.map { JSONValue($0) })),
@@ -98,17 +99,19 @@ struct VerifyCommand: Command {
         var lines: [String] = []
         for e in r.entries where verbose || !e.comparison.passed {
             let stream = e.stream.map { "stream \($0) " } ?? ""
-            let layer = e.layer < 0 ? "mixed" : "layer \(e.layer)"
-            lines.append("\(e.comparison.passed ? "PASS" : "FAIL")  \(stream)sentence \(e.sentence) \(layer) (\(e.tokens) tokens): "
-                + "max |Δ| \(NumberFormat.scientific(e.comparison.maxAbs)) at token \(e.worstToken) dim \(e.worstDim) "
+            let layer = e.layer < 0 ? (r.layout?.rawValue ?? "mixed") : "layer \(e.layer)"
+            let head = "\(e.comparison.passed ? "PASS" : "FAIL")  \(stream)sentence \(e.sentence) \(layer) (\(plural(e.tokens, "token")))"
+            guard e.comparison.count > 0 else { lines.append(head + ": nothing to compare"); continue }
+            lines.append(head + ": max |Δ| \(NumberFormat.scientific(e.comparison.maxAbs)) at token \(e.worstToken) dim \(e.worstDim) "
                 + "(\(e.comparison.worstActual) vs \(e.comparison.worstExpected)), mean |Δ| \(NumberFormat.scientific(e.comparison.meanAbs))")
         }
         for p in r.problems { lines.append("FAIL  \(p)") }
         let failed = r.entries.filter { !$0.comparison.passed }.count
         let sentenceCount = Set(r.entries.map { "\($0.stream ?? 0)/\($0.sentence)" }).count
+        let layout = r.layout.map { " (reference layout \($0.rawValue))" } ?? ""
         lines.append("\(r.passed ? "PASSED" : "FAILED"): \(r.entries.count - failed)/\(r.entries.count) comparisons within atol \(NumberFormat.scientific(r.atol)) rtol \(NumberFormat.scientific(r.rtol)) "
-            + "over \(sentenceCount) sentences; max |Δ| \(NumberFormat.scientific(r.maxAbs)), mean |Δ| \(NumberFormat.scientific(r.meanAbs))"
-            + (r.problems.isEmpty ? "" : "; \(r.problems.count) problems"))
+            + "over \(plural(sentenceCount, "sentence"))\(layout); max |Δ| \(NumberFormat.scientific(r.maxAbs)), mean |Δ| \(NumberFormat.scientific(r.meanAbs))"
+            + (r.problems.isEmpty ? "" : "; but \(plural(r.problems.count, "problem")) (listed above)"))
         return lines.joined(separator: "\n")
     }
 }

@@ -100,8 +100,12 @@ public final class ELMoModel: @unchecked Sendable {
 
     /// Loads weights from any supported file; options come from `optionsPath`, or from the file
     /// itself for native checkpoints that embed them.
-    public convenience init(weightsPath: String, optionsPath: String?, vocabularyPath: String? = nil) throws {
+    /// - Parameter checkIntegrity: verify a native file's CRCs and SHA-256 before trusting its
+    ///   weights (≈0.2 s for a full-size model); a damaged file is an error naming the tensor.
+    public convenience init(weightsPath: String, optionsPath: String?, vocabularyPath: String? = nil,
+                            checkIntegrity: Bool = true) throws {
         let source = try openWeights(weightsPath)
+        if checkIntegrity, let native = source as? NativeCheckpoint { try native.verifyIntegrity() }
         try self.init(weights: source, options: try ELMoModel.options(for: source, optionsPath: optionsPath),
                       vocabulary: try ELMoModel.vocabulary(for: source, path: vocabularyPath))
     }
@@ -109,11 +113,7 @@ public final class ELMoModel: @unchecked Sendable {
     /// A vocabulary file (one token per line), or the one a native checkpoint embeds.
     public static func vocabulary(for source: WeightSource, path: String?) throws -> [String]? {
         if let path {
-            try InputFile.checkReadable(path)
-            guard let text = String(validating: InputFile.prefix(path, count: 1 << 30), as: UTF8.self) else {
-                throw ELMoKitError(.input, "vocabulary is not valid UTF-8", file: path)
-            }
-            return text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+            return try TextFile.lines(path).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty }
         }
         if let native = source as? NativeCheckpoint, let list = native.metadata["vocabulary"]?.arrayValue {
@@ -134,7 +134,11 @@ public final class ELMoModel: @unchecked Sendable {
         if let st = source as? SafetensorsFile, let text = st.metadata["config"], let config = try? JSONParser.parse(text) {
             return try ELMoOptions(json: config, file: st.path)
         }
-        throw ELMoKitError(.usage, "this file does not embed its options; pass --options OPTIONS.json", file: source.path)
+        let folder = (source.path as NSString).deletingLastPathComponent
+        let beside = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder))?
+            .filter { $0.lowercased().hasSuffix(".json") && $0.lowercased().contains("options") }.sorted() ?? []
+        let hint = beside.isEmpty ? "" : " (found \(beside.joined(separator: ", ")) beside it)"
+        throw ELMoKitError(.usage, "this file does not embed its options; pass --options OPTIONS.json\(hint)", file: source.path)
     }
 
     // MARK: - Token embedding: char CNN → max over time → activation → highway → projection
