@@ -66,6 +66,7 @@ public func openWeights(_ path: String) throws -> WeightSource {
     let head = InputFile.prefix(path, count: 16)
     if head.starts(with: NativeFormat.magic) { return try NativeCheckpoint(path: path) }
     if HDF5File.hasSignature(path) { return try HDF5Weights(path: path) }
+    if ZipArchive.hasSignature(path), KerasLayout.detect(path) == .archive { return try KerasArchiveWeights(path: path) }
     if let st = try? SafetensorsFile(path: path) { return st }
     if head.starts(with: Array("<".utf8)) || head.starts(with: Array("<!".utf8)) {
         throw ELMoKitError(.unknownFormat, "not a weight file: looks like an HTML or XML page (a failed download?)", file: path)
