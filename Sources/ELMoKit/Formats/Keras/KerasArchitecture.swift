@@ -265,6 +265,13 @@ struct KerasArchitecture {
                 ELMoKitError(.modelInvalid, "\(what) (weights \(layer.tensorSummary)) is not a recurrent layer: expected kernel (in, g·units), "
                              + "recurrent_kernel (units, g·units) and an optional bias", file: file, tensor: group.tensors.first?.path)
             }
+            // Keras loads weights by position; names that say otherwise mean a broken file.
+            for (k, (tensor, role)) in zip(group.tensors, RecurrentTensorRole.allCases).enumerated() {
+                if let named = tensor.namedRole, named != role {
+                    throw ELMoKitError(.modelInvalid, "\(what): weight \(k) is '\(tensor.label)' but Keras loads weight \(k) as the \(role.rawValue) "
+                                       + "(weights load by position: kernel, recurrent_kernel, bias)", file: file, tensor: tensor.path)
+                }
+            }
             guard (2...3).contains(group.tensors.count), group.tensors[0].shape.count == 2, group.tensors[1].shape.count == 2 else { throw notRecurrent() }
             let recurrent = group.tensors[1].shape
             let units = recurrent[0]

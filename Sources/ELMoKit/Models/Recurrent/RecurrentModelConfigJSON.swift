@@ -87,14 +87,14 @@ extension RecurrentLayerConfig {
         if type == "Bidirectional" {
             let mode = try lr.string("merge_mode")
             guard let m = MergeMode(rawValue: mode) else { throw lr.error("merge_mode '\(mode)' is not one of concat, sum, mul, ave") }
-            forward = try RecurrentCellConfig(json: try lr.value("forward"), context: "\(ctx) forward", file: file)
-            backward = try RecurrentCellConfig(json: try lr.value("backward"), context: "\(ctx) backward", file: file)
+            forward = try RecurrentCellConfig(json: try lr.value("forward"), context: "\(ctx) forward", file: file, named: true)
+            backward = try RecurrentCellConfig(json: try lr.value("backward"), context: "\(ctx) backward", file: file, named: true)
             merge = m
             if m != .concat, forward.units != backward!.units {
                 throw lr.error("merge_mode \(mode) needs equal units, forward has \(forward.units), backward \(backward!.units)")
             }
         } else {
-            forward = try RecurrentCellConfig(json: json, context: ctx, file: file)
+            forward = try RecurrentCellConfig(json: json, context: ctx, file: file, named: false)
             backward = nil
             merge = nil
         }
@@ -122,7 +122,9 @@ extension RecurrentCellConfig {
         return members
     }
 
-    init(json: JSONValue, context: String, file: String?) throws {
+    /// `named`: the object is a Bidirectional direction, whose `name` is the cell's own; a plain
+    /// layer's `name` is the layer's.
+    init(json: JSONValue, context: String, file: String?, named: Bool) throws {
         let r = JSONReader(json, context: context, file: file)
         let typeName = try r.string("type")
         guard let type = RecurrentCellType(rawValue: typeName) else {
@@ -131,7 +133,7 @@ extension RecurrentCellConfig {
         let activation = try r.activation("activation")
         let recurrent: Activation? = type == .simpleRNN ? nil : try r.activation("recurrent_activation")
         let resetAfter: Bool? = type == .gru ? try r.bool("reset_after") : nil
-        self.init(name: try r.optional("name") { try $0.string("name") }, type: type, units: try r.positiveInt("units"),
+        self.init(name: named ? try r.optional("name") { try $0.string("name") } : nil, type: type, units: try r.positiveInt("units"),
                   activation: activation, recurrentActivation: recurrent, useBias: try r.bool("use_bias"),
                   resetAfter: resetAfter, goBackwards: try r.bool("go_backwards"))
     }
