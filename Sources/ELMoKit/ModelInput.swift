@@ -6,7 +6,7 @@ public enum ModelInput {
     public static func convert(_ input: String, optionsPath: String?, destination: String, dtype: DType?, force: Bool,
                                progress: Converter.Progress? = nil) throws -> ConversionSummary {
         try InputFile.checkReadable(input)
-        if try KerasLayout.detect(input) != nil || KerasConverter.nativeKerasCheckpoint(input) != nil {
+        if try KerasConverter.handles(input) {
             return try KerasConverter.convert(input, configPath: optionsPath, destination: destination, dtype: dtype, force: force,
                                               progress: progress)
         }
@@ -50,8 +50,8 @@ public enum ModelInput {
                 }
             }
         }
-        if let native = source as? NativeCheckpoint, native.metadata["architecture"]?.stringValue == KerasConverter.architecture {
-            return findings + KerasValidator.validate(native: native)
+        if let metadata = KerasConverter.embeddedMetadata(source) {
+            return findings + KerasValidator.validate(source: source, metadata: metadata)
         }
         let options: ELMoOptions
         do {

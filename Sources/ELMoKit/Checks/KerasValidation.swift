@@ -20,11 +20,12 @@ public enum KerasValidator {
         return findings
     }
 
-    /// A converted checkpoint: its embedded config parsed, then every tensor checked against it.
-    public static func validate(native: NativeCheckpoint) -> [Finding] {
+    /// A converted checkpoint (or an export of one): its embedded config parsed, then every
+    /// tensor checked against it.
+    public static func validate(source: WeightSource, metadata: JSONValue) -> [Finding] {
         let config: RecurrentModelConfig
         do {
-            config = try KerasConverter.config(of: native)
+            config = try KerasConverter.config(of: metadata, file: source.path)
         } catch let e as ELMoKitError {
             return [Finding(.error, e.code.rawValue, e.message)]
         } catch {
@@ -34,7 +35,7 @@ public enum KerasValidator {
         var expected = Set<String>()
         for spec in config.expectedTensors {
             expected.insert(spec.name)
-            guard let info = native.info(spec.name) else {
+            guard let info = source.info(spec.name) else {
                 findings.append(Finding(.error, "E_MISSING_TENSOR", tensor: spec.name,
                                         "\(spec.label): missing tensor '\(spec.name)', expected shape \(shapeText(spec.shape))"))
                 continue
@@ -44,10 +45,10 @@ public enum KerasValidator {
                                         "\(spec.label): tensor '\(spec.name)' has shape \(shapeText(info.shape)), expected \(shapeText(spec.shape))"))
             }
         }
-        for info in native.tensorInfos where !expected.contains(info.name) {
+        for info in source.tensorInfos where !expected.contains(info.name) {
             findings.append(Finding(.warning, "W_UNUSED_TENSOR", tensor: info.name, "tensor '\(info.name)' is not used by the config"))
         }
-        findings += nonFinite(native, label: { $0 })
+        findings += nonFinite(source, label: { $0 })
         return findings
     }
 

@@ -131,6 +131,35 @@ extension KerasRoundTripTests {
         XCTAssertEqual(try RecurrentModelConfig(json: config.json), config)
     }
 
+    /// `.elmk` → `export --to hdf5` / safetensors (generic layouts carrying our metadata) →
+    /// `convert` restores the same checkpoint bytes; the exports verify and validate directly.
+    func testGenericExports_convertBackToTheSameCheckpoint() throws {
+        let dir = try KerasFixtures.temporaryDirectory(self)
+        let elmk = dir.appendingPathComponent("stacked.elmk").path
+        let original = try ModelInput.convert(KerasFixtures.keras("stacked.keras2.h5"), optionsPath: nil, destination: elmk, dtype: nil, force: false)
+        let native = try NativeCheckpoint(path: elmk)
+        let h5 = dir.appendingPathComponent("stacked.export.h5").path
+        try ModelInput.exportHDF5(native, metadata: native.metadata, to: h5, dtype: nil, force: false)
+        let st = dir.appendingPathComponent("stacked.safetensors").path
+        var strings: [String: String] = [:]
+        for (key, value) in native.metadata.objectValue ?? [] { strings[key] = value.stringValue ?? value.canonicalString() }
+        try SafetensorsFile.write(from: native, to: st, metadata: strings, dtype: nil, force: false)
+        for export in [h5, st] {
+            XCTAssertNil(KerasLayout.detect(export))
+            let back = try ModelInput.convert(export, optionsPath: nil, destination: export + ".elmk", dtype: nil, force: false)
+            XCTAssertEqual(back.sha256, original.sha256, export)
+            XCTAssertTrue(try KerasVerifier.againstIO(try RecurrentModel.load(path: export), ioPath: KerasFixtures.keras("stacked.io.h5"),
+                                                      atol: 1e-5, rtol: 0).passed, export)
+            XCTAssertEqual(try ModelInput.validate(export, optionsPath: nil).filter { $0.severity != .note }, [], export)
+        }
+        // --dtype: a float16 copy still verifies at float16 precision, and records the choice.
+        let half = dir.appendingPathComponent("stacked.f16.elmk").path
+        let summary = try ModelInput.convert(elmk, optionsPath: nil, destination: half, dtype: .float16, force: false)
+        XCTAssertEqual(summary.metadata["provenance"]?["converted_dtype"], JSONValue("float16"))
+        let report = try KerasVerifier.againstIO(try RecurrentModel.load(path: half), ioPath: KerasFixtures.keras("stacked.io.h5"), atol: 5e-3, rtol: 0)
+        XCTAssertTrue(report.passed, "max |Δ| \(report.maxAbs)")
+    }
+
     /// Converting twice gives the same bytes (no timestamps or paths in the metadata).
     func testConvert_isDeterministic() throws {
         let dir = try KerasFixtures.temporaryDirectory(self)

@@ -7,23 +7,36 @@ public enum KerasConverter {
     public static let architecture = "keras-recurrent"
     public static let layout = "keras"
 
-    /// Converts a Keras file (or re-writes a keras-recurrent `.elmk`, e.g. to change dtype).
+    /// True when `convert` should take the Keras route: a Keras file, or a file ELMoKit wrote for
+    /// a Keras recurrent model (`.elmk`, or an `export --to hdf5|safetensors` of one).
+    public static func handles(_ input: String) throws -> Bool {
+        if KerasLayout.detect(input) != nil { return true }
+        guard let source = try? openWeights(input) else { return false }
+        return embeddedMetadata(source) != nil
+    }
+
+    /// Converts a Keras file, or re-writes a Keras recurrent model ELMoKit wrote (e.g. to change
+    /// dtype, or to restore an `.elmk` from its HDF5 / safetensors export with the same metadata).
     /// Refuses, naming the first problem, when any stored shape does not fit the architecture.
     public static func convert(_ input: String, configPath: String?, destination: String, dtype: DType?, force: Bool,
                                progress: Converter.Progress? = nil) throws -> ConversionSummary {
-        if let native = try nativeKerasCheckpoint(input) {
-            try native.verifyIntegrity()
-            guard configPath == nil else {
-                throw ELMoKitError(.usage, "a converted checkpoint embeds its config; --options applies to Keras files only", file: input)
+        if KerasLayout.detect(input) == nil {
+            let source = try openWeights(input)
+            guard let metadata = embeddedMetadata(source) else {
+                throw ELMoKitError(.unknownFormat, "not a Keras recurrent model", file: input)
             }
-            _ = try RecurrentModel(weights: native, config: try config(of: native))
-            var members = native.metadata.objectValue ?? []
+            guard configPath == nil else {
+                throw ELMoKitError(.usage, "this file embeds its config; --options applies to Keras files only", file: input)
+            }
+            if let native = source as? NativeCheckpoint { try native.verifyIntegrity() }
+            _ = try RecurrentModel(weights: source, config: try config(of: metadata, file: input))
+            var members = metadata.objectValue ?? []
             if let index = members.firstIndex(where: { $0.0 == "provenance" }), var provenance = members[index].1.objectValue {
                 provenance.removeAll { $0.0 == "converted_dtype" }
                 provenance.append(("converted_dtype", JSONValue(dtype?.description ?? "keep")))
                 members[index].1 = .object(provenance)
             }
-            return try Converter.write(source: native, metadata: .object(members), destination: destination, dtype: dtype,
+            return try Converter.write(source: source, metadata: .object(members), destination: destination, dtype: dtype,
                                        force: force, progress: progress)
         }
         let model = try KerasModelFile(path: input, configPath: configPath)
@@ -65,35 +78,48 @@ public enum KerasConverter {
         ])
     }
 
-    /// The checkpoint at `path` if it is a native file holding a Keras recurrent model.
-    static func nativeKerasCheckpoint(_ path: String) throws -> NativeCheckpoint? {
-        guard InputFile.prefix(path, count: 8) == NativeFormat.magic else { return nil }
-        let native = try NativeCheckpoint(path: path)
-        return native.metadata["architecture"]?.stringValue == architecture ? native : nil
+    /// The native metadata of a Keras recurrent model that `source` carries: a native file's own,
+    /// the `elmokit_metadata` attribute of an HDF5 export, or a safetensors export's
+    /// `__metadata__` (whose values are JSON strings). nil for anything else.
+    static func embeddedMetadata(_ source: WeightSource) -> JSONValue? {
+        let metadata: JSONValue?
+        switch source {
+        case let native as NativeCheckpoint: metadata = native.metadata
+        case let h5 as HDF5Weights: metadata = HDF5Writer.embeddedMetadata(h5.file)
+        case let st as SafetensorsFile:
+            metadata = .object(st.metadata.sorted { $0.key < $1.key }.map { key, value in
+                (key, value.first == "{" ? (try? JSONParser.parse(value)) ?? JSONValue(value) : JSONValue(value))
+            })
+        default: metadata = nil
+        }
+        return metadata?["architecture"]?.stringValue == architecture ? metadata : nil
     }
 
-    static func config(of native: NativeCheckpoint) throws -> RecurrentModelConfig {
-        guard let json = native.metadata["config"] else {
-            throw ELMoKitError(.nativeMetadata, "metadata has no 'config'", file: native.path)
+    static func config(of metadata: JSONValue, file: String) throws -> RecurrentModelConfig {
+        guard let json = metadata["config"] else {
+            throw ELMoKitError(.nativeMetadata, "metadata has no 'config'", file: file)
         }
-        return try RecurrentModelConfig(json: json, file: native.path)
+        return try RecurrentModelConfig(json: json, file: file)
     }
 }
 
 extension RecurrentModel {
-    /// Opens any file holding a Keras recurrent model: a keras-recurrent `.elmk` (integrity checked
-    /// first) or a Keras file, with `configPath` for a weights-only one.
+    /// Opens any file holding a Keras recurrent model: a Keras file (`configPath` gives a
+    /// weights-only one its architecture), a keras-recurrent `.elmk` (integrity checked first),
+    /// or an HDF5 / safetensors export of one.
     public static func load(path: String, configPath: String? = nil) throws -> RecurrentModel {
         try InputFile.checkReadable(path)
-        if InputFile.prefix(path, count: 8) == NativeFormat.magic {
-            guard let native = try KerasConverter.nativeKerasCheckpoint(path) else {
-                throw ELMoKitError(.usage, "this checkpoint is not a Keras recurrent model (architecture is not '\(KerasConverter.architecture)')", file: path)
-            }
-            try native.verifyIntegrity()
-            return try RecurrentModel(weights: native, config: try KerasConverter.config(of: native))
+        if KerasLayout.detect(path) != nil {
+            let model = try KerasModelFile(path: path, configPath: configPath)
+            try KerasConverter.requireValid(model)
+            return try RecurrentModel(weights: model.weights, config: model.config)
         }
-        let model = try KerasModelFile(path: path, configPath: configPath)
-        try KerasConverter.requireValid(model)
-        return try RecurrentModel(weights: model.weights, config: model.config)
+        let source = try openWeights(path)
+        guard let metadata = KerasConverter.embeddedMetadata(source) else {
+            throw ELMoKitError(.usage, "not a Keras recurrent model (a Keras file, or a checkpoint with architecture '\(KerasConverter.architecture)')",
+                               file: path)
+        }
+        if let native = source as? NativeCheckpoint { try native.verifyIntegrity() }
+        return try RecurrentModel(weights: source, config: try KerasConverter.config(of: metadata, file: path))
     }
 }

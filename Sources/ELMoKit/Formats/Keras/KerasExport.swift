@@ -42,18 +42,12 @@ public enum KerasExporter {
     }
 
     static func load(_ input: String, configPath: String?) throws -> Model {
-        if let native = try KerasConverter.nativeKerasCheckpoint(input) {
-            try native.verifyIntegrity()
-            let config = try KerasConverter.config(of: native)
-            _ = try RecurrentModel(weights: native, config: config)  // every tensor present and well shaped
-            let provenance = native.metadata["provenance"]
-            return Model(source: native, config: config,
+        if KerasLayout.detect(input) == nil {
+            let model = try RecurrentModel.load(path: input)  // integrity, config, every tensor present and well shaped
+            let provenance = KerasConverter.embeddedMetadata(model.source)?["provenance"]
+            return Model(source: model.source, config: model.config,
                          sourceLayout: provenance?["source_format"]?.stringValue.flatMap(KerasLayout.init(rawValue:)),
                          kerasVersion: provenance?["keras_version"]?.stringValue, backend: provenance?["keras_backend"]?.stringValue)
-        }
-        guard KerasLayout.detect(input) != nil else {
-            throw ELMoKitError(.usage, "Keras export needs a Keras recurrent model: a converted .elmk (architecture '\(KerasConverter.architecture)') or a Keras file",
-                               file: input)
         }
         let file = try KerasModelFile(path: input, configPath: configPath)
         try KerasConverter.requireValid(file)
