@@ -167,18 +167,24 @@ public enum KerasExporter {
 
     // MARK: - A model config for sources that had none
 
-    /// A Functional model config Keras can rebuild the stack from: InputLayer, then each layer
-    /// fed by the one before (Keras 2 `inbound_nodes` form, which Keras 3's loader accepts too).
+    /// A Functional model config Keras can rebuild the stack from: InputLayer, then each layer fed
+    /// by the one before. `keras3`: Keras 3's `config.json` serialisation (`module`,
+    /// `registered_name`, `keras_history` nodes), which `.keras` archives need; otherwise the
+    /// legacy `model_config` form (Keras 2 nodes), which Keras 3's legacy `.h5` loader reads too.
     static func synthesizedConfig(_ config: RecurrentModelConfig, keras3: Bool) -> JSONValue {
         let inputName = config.kerasLayers.first { $0.className == "InputLayer" }?.name ?? "input"
-        let shape: JSONValue = .array([.null, config.timesteps.map { JSONValue($0) } ?? .null, JSONValue(config.inputDim)])
-        var layers: [JSONValue] = [.object([
-            ("class_name", JSONValue("InputLayer")),
-            ("config", .object([(keras3 ? "batch_shape" : "batch_input_shape", shape), ("dtype", JSONValue("float32")),
-                                ("sparse", JSONValue(false)), ("name", JSONValue(inputName))])),
-            ("name", JSONValue(inputName)),
-            ("inbound_nodes", .array([])),
-        ])]
+        func shape(_ width: Int) -> JSONValue { .array([.null, config.timesteps.map { JSONValue($0) } ?? .null, JSONValue(width)]) }
+        /// class_name + config (+ module, registered_name in Keras 3 form) + extra members.
+        func layerObject(_ className: String, _ body: JSONValue, _ extra: [(String, JSONValue)]) -> JSONValue {
+            var members: [(String, JSONValue)] = keras3 ? [("module", JSONValue("keras.layers"))] : []
+            members += [("class_name", JSONValue(className)), ("config", body)]
+            if keras3 { members.append(("registered_name", .null)) }
+            return .object(members + extra)
+        }
+        var layers: [JSONValue] = [layerObject("InputLayer", .object([
+            (keras3 ? "batch_shape" : "batch_input_shape", shape(config.inputDim)), ("dtype", JSONValue("float32")),
+            ("sparse", JSONValue(false)), ("name", JSONValue(inputName)),
+        ]), [("name", JSONValue(inputName)), ("inbound_nodes", .array([]))])]
         var previous = inputName
         for layer in config.layers {
             let className = layer.isBidirectional ? "Bidirectional" : layer.forward.type.rawValue
@@ -186,29 +192,37 @@ public enum KerasExporter {
             if let backward = layer.backward {
                 let innerName = layer.forward.name.map { $0.hasPrefix("forward_") ? String($0.dropFirst(8)) : $0 } ?? layer.forward.type.snakeName
                 members = [("name", JSONValue(layer.name)), ("trainable", JSONValue(true)), ("merge_mode", JSONValue(layer.mergeMode!.rawValue)),
-                           ("layer", .object([("class_name", JSONValue(layer.forward.type.rawValue)),
-                                              ("config", cellConfig(layer.forward, name: innerName, returnSequences: layer.returnSequences))]))]
+                           ("layer", layerObject(layer.forward.type.rawValue,
+                                                 cellConfig(layer.forward, name: innerName, returnSequences: layer.returnSequences), []))]
                 var flipped = layer.forward
                 flipped.goBackwards.toggle()
                 flipped.name = backward.name
                 if flipped != backward {
-                    members.append(("backward_layer", .object([("class_name", JSONValue(backward.type.rawValue)),
-                                                               ("config", cellConfig(backward, name: backward.name ?? "backward_" + innerName,
-                                                                                     returnSequences: layer.returnSequences))])))
+                    members.append(("backward_layer", layerObject(backward.type.rawValue,
+                                                                  cellConfig(backward, name: backward.name ?? "backward_" + innerName,
+                                                                             returnSequences: layer.returnSequences), [])))
                 }
             } else {
                 members = cellConfig(layer.forward, name: layer.name, returnSequences: layer.returnSequences).objectValue!
             }
-            layers.append(.object([("class_name", JSONValue(className)), ("config", .object(members)), ("name", JSONValue(layer.name)),
-                                   ("inbound_nodes", .array([.array([.array([JSONValue(previous), JSONValue(0), JSONValue(0), .object([])])])]))]))
+            let node: JSONValue = keras3
+                ? .object([("args", .array([.object([("class_name", JSONValue("__keras_tensor__")),
+                                                     ("config", .object([("shape", shape(layer.inputDim)), ("dtype", JSONValue("float32")),
+                                                                         ("keras_history", .array([JSONValue(previous), JSONValue(0), JSONValue(0)]))]))])])),
+                           ("kwargs", .object([]))])
+                : .array([.array([JSONValue(previous), JSONValue(0), JSONValue(0), .object([])])])
+            var extra: [(String, JSONValue)] = [("name", JSONValue(layer.name)), ("inbound_nodes", .array([node]))]
+            if keras3 { extra.insert(("build_config", .object([("input_shape", shape(layer.inputDim))])), at: 0) }
+            layers.append(layerObject(className, .object(members), extra))
             previous = layer.name
         }
-        return .object([
-            ("class_name", JSONValue("Functional")),
-            ("config", .object([("name", JSONValue(config.name)), ("trainable", JSONValue(true)), ("layers", .array(layers)),
-                                ("input_layers", .array([.array([JSONValue(inputName), JSONValue(0), JSONValue(0)])])),
-                                ("output_layers", .array([.array([JSONValue(previous), JSONValue(0), JSONValue(0)])]))])),
-        ])
+        let reference = { (name: String) -> JSONValue in .array([JSONValue(name), JSONValue(0), JSONValue(0)]) }
+        let body: JSONValue = .object([("name", JSONValue(config.name)), ("trainable", JSONValue(true)), ("layers", .array(layers)),
+                                       ("input_layers", keras3 ? reference(inputName) : .array([reference(inputName)])),
+                                       ("output_layers", keras3 ? reference(previous) : .array([reference(previous)]))])
+        guard keras3 else { return .object([("class_name", JSONValue("Functional")), ("config", body)]) }
+        return .object([("module", JSONValue("keras.src.models.functional")), ("class_name", JSONValue("Functional")), ("config", body),
+                        ("registered_name", JSONValue("Functional")), ("build_config", .object([("input_shape", .null)]))])
     }
 
     private static func cellConfig(_ cell: RecurrentCellConfig, name: String, returnSequences: Bool) -> JSONValue {
