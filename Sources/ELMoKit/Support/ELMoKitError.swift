@@ -44,9 +44,6 @@ public struct ELMoKitError: Error, Equatable, CustomStringConvertible, Sendable 
         case hdf5 = "E_HDF5"
         case hdf5MissingObject = "E_HDF5_MISSING"
         case unsupportedDType = "E_UNSUPPORTED_DTYPE"
-        // Zip archives: .keras files, release archives (exit 2).
-        case archiveCorrupt = "E_ARCHIVE_CORRUPT"
-        case archiveUnsupported = "E_ARCHIVE_UNSUPPORTED"
         // JSON and options (exit 2).
         case jsonSyntax = "E_JSON_SYNTAX"
         case optionsInvalid = "E_OPTIONS_INVALID"
@@ -78,6 +75,9 @@ public struct ELMoKitError: Error, Equatable, CustomStringConvertible, Sendable 
         case shapeMismatch = "E_SHAPE_MISMATCH"
         case modelInvalid = "E_MODEL_INVALID"
         case input = "E_INPUT"
+        // Zip archives: .keras files, release archives (exit 2).
+        case archiveCorrupt = "E_ARCHIVE_CORRUPT"
+        case archiveUnsupported = "E_ARCHIVE_UNSUPPORTED"
         // Output (exit 3).
         case outputExists = "E_OUTPUT_EXISTS"
         case writeFailed = "E_WRITE"
