@@ -6,6 +6,10 @@ public enum ModelInput {
     public static func convert(_ input: String, optionsPath: String?, vocabularyPath: String? = nil, destination: String,
                                dtype: DType?, force: Bool, progress: Converter.Progress? = nil) throws -> ConversionSummary {
         try InputFile.checkReadable(input)
+        if try KerasConverter.handles(input) {
+            return try KerasConverter.convert(input, configPath: optionsPath, destination: destination, dtype: dtype, force: force,
+                                              progress: progress)
+        }
         if let archive = try ReleaseArchive.openIfArchive(input) {
             let pair = try archive.findELMoPair()
             return try Converter.convertELMo(weightsPath: pair.weights, optionsPath: optionsPath ?? pair.options,
@@ -22,9 +26,18 @@ public enum ModelInput {
         try HDF5Writer.write(from: source, to: destination, metadata: metadata, dtype: dtype, force: force)
     }
 
+    /// `export --to keras-h5|keras-model-h5|keras-legacy-weights-h5|keras3-weights-h5|keras`: a Keras
+    /// recurrent model (converted `.elmk` or Keras file) back in a Keras layout.
+    public static func exportKeras(_ input: String, target: String, optionsPath: String?, to destination: String, dtype: DType?,
+                                   force: Bool) throws -> (layout: KerasLayout, tensors: Int) {
+        try KerasExporter.export(input, target: target, configPath: optionsPath, to: destination, dtype: dtype, force: force)
+    }
+
     /// `validate`: structural findings for the model at `path`, plus integrity for native files.
     /// Unreadable files and options that are not JSON throw (exit 2); everything else is a finding.
     public static func validate(_ path: String, optionsPath: String?) throws -> [Finding] {
+        try InputFile.checkReadable(path)
+        if KerasLayout.detect(path) != nil { return try KerasValidator.validate(path: path, configPath: optionsPath) }
         let source = try openWeights(path)
         var findings: [Finding] = []
         if let native = source as? NativeCheckpoint {
@@ -37,6 +50,9 @@ public enum ModelInput {
                     findings.append(Finding(.error, e.code.rawValue, e.message))
                 }
             }
+        }
+        if let metadata = KerasConverter.embeddedMetadata(source) {
+            return findings + KerasValidator.validate(source: source, metadata: metadata)
         }
         let options: ELMoOptions
         do {

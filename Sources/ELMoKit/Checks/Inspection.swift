@@ -35,6 +35,15 @@ public struct InspectionReport {
         case let native as NativeCheckpoint:
             format = "elmokit"
             try inspectNative(native, withStatistics)
+        case let keras as KerasArchiveWeights:
+            format = "keras"
+            try inspectHDF5(keras.inner, withStatistics)
+            details.insert(("archive_entries", .array(keras.entries.map { e in
+                .object([("name", JSONValue(e.name)), ("bytes", JSONValue(e.uncompressedSize)),
+                         ("method", JSONValue(e.method == 0 ? "stored" : e.method == 8 ? "deflate" : "method \(e.method)"))])
+            })), at: 0)
+            if let metadata = keras.metadata { details.insert(("metadata.json", metadata), at: 1) }
+            if let config = keras.config { details.append(("config.json", config)) }
         default:
             format = "safetensors"
             for info in source.tensorInfos {

@@ -23,3 +23,15 @@ enum Kernels {
         return min(max(v, -limit), limit)
     }
 }
+
+extension Kernels {
+    /// out (rows, n) = x (rows, k) @ W (k, n) + bias (n,), bias broadcast over rows (zero if nil).
+    /// `ldw` is W's row stride, so W may be a column block of a wider matrix (a gate block).
+    static func affine(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                       into out: UnsafeMutablePointer<Float>, rows: Int, k: Int, n: Int, ldw: Int? = nil) {
+        for r in 0..<rows {
+            if let bias { (out + r * n).update(from: bias, count: n) } else { (out + r * n).update(repeating: 0, count: n) }
+        }
+        BLAS.gemm(x, w, out, m: rows, n: n, k: k, ldb: ldw ?? n, beta: 1)
+    }
+}

@@ -75,6 +75,9 @@ public struct ELMoKitError: Error, Equatable, CustomStringConvertible, Sendable 
         case shapeMismatch = "E_SHAPE_MISMATCH"
         case modelInvalid = "E_MODEL_INVALID"
         case input = "E_INPUT"
+        // Zip archives: .keras files, release archives (exit 2).
+        case archiveCorrupt = "E_ARCHIVE_CORRUPT"
+        case archiveUnsupported = "E_ARCHIVE_UNSUPPORTED"
         // Output (exit 3).
         case outputExists = "E_OUTPUT_EXISTS"
         case writeFailed = "E_WRITE"

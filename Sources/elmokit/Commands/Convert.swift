@@ -10,6 +10,9 @@ struct ConvertCommand: Command {
     lossless: values are copied bit for bit (no forget-bias folding, no reordering) unless --dtype
     asks for another precision; the choice is recorded in the provenance. The output is written to
     a temporary file beside it and renamed into place; the input is never modified.
+    Keras files: the architecture comes from the file's model config (.h5 model_config, .keras
+    config.json); for weights-only files it is inferred from shapes, every assumption noted, and
+    --options CONFIG takes the real config (model.to_json(), a .keras or a full-model .h5).
     """
     static let options = [
         CommonOptions.options,

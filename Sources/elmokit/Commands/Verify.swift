@@ -3,7 +3,8 @@ import ELMoKit
 struct VerifyCommand: Command {
     static let name = "verify"
     static let abstract = "Run the reference forward pass and compare with expected outputs or another checkpoint."
-    static let usage = "verify MODEL [MODEL_B] --sentences S [--expected REF.hdf5 ...] [--options O] [--stateful] [--batch-size N] [--atol A] [--rtol R] [--json]"
+    static let usage = "verify MODEL [MODEL_B] --sentences S [--expected REF.hdf5 ...] [--options O] [--stateful] [--batch-size N] [--atol A] [--rtol R] [--json]\n"
+        + "       elmokit verify MODEL --keras-io X.io.h5 [--options CONFIG.json] [--atol A] [--rtol R] [--json]"
     static let discussion = """
     With --expected: compares MODEL's outputs with reference embeddings written by bilm-tf or
     AllenNLP (layouts: lm-embeddings = the test fixtures' (2, n, P) top layer; all = (L+1, n, 2P) as
@@ -11,6 +12,9 @@ struct VerifyCommand: Command {
     several lists is a set of streams: give one --expected file per stream, in order; batch i is
     the i-th sentence of every stream, run statefully, as the fixtures were made.
     With MODEL_B: runs both models on the same sentences and compares every layer.
+    With --keras-io: MODEL is a Keras recurrent model (.elmk from a Keras file, or the Keras file;
+    --options gives a weights-only file its model config); its output on the io file's 'input' is
+    compared, sample by sample, with the io file's 'output'.
     Sentences: JSON list(s) of strings, or plain text with one sentence per line.
     A sentence passes when every element satisfies |actual - expected| <= atol + rtol * |expected|.
     Exit status 1 when any sentence fails.
@@ -27,10 +31,12 @@ struct VerifyCommand: Command {
         OptionSpec(long: "atol", value: "A", help: "Absolute tolerance (default 1e-5)."),
         OptionSpec(long: "rtol", value: "R", help: "Relative tolerance (default 0)."),
         OptionSpec(long: "verbose", short: "v", help: "Print every sentence and layer, not only failures."),
+        kerasIO,
         CommonOptions.json,
     ]
 
     static func run(_ args: Arguments, _ out: Output) throws -> Int32 {
+        if let io = args.value("keras-io") { return try runKeras(args, out, ioPath: io) }
         guard (1...2).contains(args.positionals.count) else {
             throw ELMoKitError(.usage, args.positionals.isEmpty ? "missing MODEL" : "too many arguments; expected MODEL [MODEL_B]")
         }
