@@ -1,8 +1,8 @@
 import Foundation
 
-/// A model release archive (.tar.gz, .tar; .zip once the zip reader is wired in) holding an
-/// options.json and an HDF5 weight file, as the AllenNLP and OSCAR ELMo models ship. The pair
-/// is extracted into a private temp folder that is removed with this object.
+/// A model release archive (.zip, .tar.gz, .tar) holding an options.json and an HDF5 weight
+/// file, as the OSCAR (zip) and AllenNLP (tar.gz) ELMo models ship. The pair is extracted into a
+/// private temp folder that is removed with this object.
 public final class ReleaseArchive {
     public let path: String
     private let scratch: URL
@@ -14,19 +14,33 @@ public final class ReleaseArchive {
         let head = InputFile.prefix(path, count: 512)
         let isGzip = head.starts(with: [0x1F, 0x8B])
         let isTar = head.count >= 262 && Array(head[257..<262]) == Array("ustar".utf8)
-        guard isGzip || isTar else { return nil }
-        return try ReleaseArchive(tarPath: path)
+        let isZip = ZipArchive.hasSignature(path)
+        guard isGzip || isTar || isZip else { return nil }
+        return try ReleaseArchive(path: path, zip: isZip)
     }
 
-    private init(tarPath: String) throws {
-        path = tarPath
+    private init(path: String, zip: Bool) throws {
+        self.path = path
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("elmokit-archive-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         do {
-            let tar = try TarArchive(path: tarPath, scratch: scratch)
-            names = tar.entries.map(\.name)
-            extractor = { name, destination in
-                try tar.extract(tar.entries.first { $0.name == name }!, to: destination)
+            if zip {
+                let archive = try ZipArchive(path: path)
+                names = archive.entries.filter { !$0.isDirectory }.map(\.name)
+                extractor = { name, destination in
+                    guard FileManager.default.createFile(atPath: destination, contents: nil),
+                          let out = FileHandle(forWritingAtPath: destination) else {
+                        throw ELMoKitError(.writeFailed, "cannot extract '\(name)'", file: destination)
+                    }
+                    defer { try? out.close() }
+                    try archive.stream(archive.entry(name)!) { out.write(Data($0)) }
+                }
+            } else {
+                let tar = try TarArchive(path: path, scratch: scratch)
+                names = tar.entries.map(\.name)
+                extractor = { name, destination in
+                    try tar.extract(tar.entries.first { $0.name == name }!, to: destination)
+                }
             }
         } catch {
             try? FileManager.default.removeItem(at: scratch)
