@@ -5,48 +5,8 @@ import XCTest
 /// (0 ok, 1 check failed, 2 bad input) as docs/ERRORS.md and `elmokit --help` promise.
 final class KerasCLITests: XCTestCase {}
 
-/// Paths and a runner for the built binary, namespaced so other CLI test files can have theirs.
-private enum KerasCLI {
-    static let packageRoot: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-        }
-        fatalError("no Package.swift above \(#filePath)")
-    }()
-
-    /// The built binary: beside the test bundle in SwiftPM's products folder.
-    static let binary: URL = {
-        var folder = Bundle.main.bundleURL
-        if folder.pathExtension == "xctest" { folder.deleteLastPathComponent() }
-        return folder.appendingPathComponent("elmokit")
-    }()
-
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    static func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
-    }
-}
-
-private func fixture(_ name: String) -> String { KerasCLI.packageRoot.appendingPathComponent("fixtures/keras/\(name)").path }
-private func elmokit(_ arguments: [String]) throws -> KerasCLI.Run { try KerasCLI.run(arguments) }
+private func fixture(_ name: String) -> String { CLI.root.appendingPathComponent("fixtures/keras/\(name)").path }
+private func elmokit(_ arguments: [String]) throws -> CLIResult { try CLI.run(arguments) }
 
 extension KerasCLITests {
     private func temp() throws -> URL {

@@ -47,17 +47,7 @@ public final class AtomicOutputFile {
 
     /// Writes all of `bytes`, retrying partial writes and EINTR.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard var pointer = bytes.baseAddress else { return }
-        var left = bytes.count
-        while left > 0 {
-            let n = Glibc.write(fd, pointer, left)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ELMoKitError(.writeFailed, "write failed: \(String(cString: strerror(errno)))", file: destination)
-            }
-            pointer += n
-            left -= n
-        }
+        try writeAll(fd, bytes, reportingAs: destination)
     }
 
     public func write(_ bytes: [UInt8]) throws {
@@ -101,5 +91,20 @@ public final class AtomicOutputFile {
                 unlink(folder + "/" + name)
             }
         }
+    }
+}
+
+/// Writes all of `bytes` to `fd`, retrying partial writes and EINTR; errors name `path`.
+func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, reportingAs path: String) throws {
+    guard var pointer = bytes.baseAddress else { return }
+    var left = bytes.count
+    while left > 0 {
+        let n = Glibc.write(fd, pointer, left)
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw ELMoKitError(.writeFailed, "write failed: \(String(cString: strerror(errno)))", file: path)
+        }
+        pointer += n
+        left -= n
     }
 }

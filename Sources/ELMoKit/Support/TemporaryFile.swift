@@ -28,17 +28,7 @@ public final class TemporaryFile {
 
     /// Appends all of `bytes`, retrying partial writes and EINTR.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard var pointer = bytes.baseAddress else { return }
-        var left = bytes.count
-        while left > 0 {
-            let n = Glibc.write(fd, pointer, left)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ELMoKitError(.writeFailed, "write failed: \(String(cString: strerror(errno)))", file: path)
-            }
-            pointer += n
-            left -= n
-        }
+        try writeAll(fd, bytes, reportingAs: path)
     }
 
     /// Closes the descriptor; the file stays until the value is released.

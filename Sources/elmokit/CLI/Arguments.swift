@@ -80,6 +80,13 @@ struct Arguments {
         return v
     }
 
+    /// `--dtype f32|f16|bf16|f64`, nil when absent.
+    func dtype() throws -> DType? {
+        guard let name = value("dtype") else { return nil }
+        guard let d = DType(name: name) else { throw ELMoKitError(.usage, "'--dtype' must be f32, f16, bf16 or f64, got '\(name)'") }
+        return d
+    }
+
     /// Exactly `count` positionals, named in the usage error.
     func positionals(_ names: [String]) throws -> [String] {
         guard positionals.count == names.count else {

@@ -26,11 +26,7 @@ struct ConvertCommand: Command {
     static func run(_ args: Arguments, _ out: Output) throws -> Int32 {
         let input = try args.positionals(["input"])[0]
         guard let destination = args.value("output") else { throw ELMoKitError(.usage, "missing -o MODEL.elmk") }
-        var dtype: DType? = nil
-        if let name = args.value("dtype") {
-            guard let d = DType(name: name) else { throw ELMoKitError(.usage, "'--dtype' must be f32, f16, bf16 or f64, got '\(name)'") }
-            dtype = d
-        }
+        let dtype = try args.dtype()
         let bar = ProgressBar("converting")
         let summary = try ModelInput.convert(input, optionsPath: args.value("options"), vocabularyPath: args.value("vocab"),
                                              destination: destination,

@@ -29,11 +29,7 @@ struct ExportCommand: Command {
         let input = try args.positionals(["model"])[0]
         guard let format = args.value("to") else { throw ELMoKitError(.usage, "missing --to hdf5|safetensors") }
         guard let destination = args.value("output") else { throw ELMoKitError(.usage, "missing -o OUT") }
-        var dtype: DType? = nil
-        if let name = args.value("dtype") {
-            guard let d = DType(name: name) else { throw ELMoKitError(.usage, "'--dtype' must be f32, f16, bf16 or f64, got '\(name)'") }
-            dtype = d
-        }
+        let dtype = try args.dtype()
         if KerasExporter.targets.contains(format) {
             let written = try ModelInput.exportKeras(input, target: format, optionsPath: args.value("options"), to: destination, dtype: dtype,
                                                      force: args.flag("force"))

@@ -76,13 +76,52 @@ final class HDF5Builder {
         }
     }
 
+    /// An int32 dataset (integer side data; tests use it to make broken weight files).
+    func int32Dataset(_ name: String, shape: [Int], values: [Int32]) throws {
+        let parent = name.split(separator: "/").dropLast().joined(separator: "/")
+        if !parent.isEmpty { try group(parent) }
+        var dims = shape.map { hsize_t($0) }
+        let space = shape.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(dims.count), &dims, nil)
+        defer { H5Sclose(space) }
+        let ds = H5Dcreate2(file, name, ek_H5T_STD_I32LE(), space, lcpl, ek_H5P_DEFAULT(), ek_H5P_DEFAULT())
+        guard ds >= 0 else { throw HDF5Errors.failure("H5Dcreate", file: display, object: name) }
+        defer { H5Dclose(ds) }
+        guard values.withUnsafeBytes({ H5Dwrite(ds, ek_H5T_STD_I32LE(), ek_H5S_ALL(), ek_H5S_ALL(), ek_H5P_DEFAULT(), $0.baseAddress) }) >= 0 else {
+            throw HDF5Errors.failure("H5Dwrite", file: display, object: name)
+        }
+    }
+
+    /// A 1-D dataset of variable-length UTF-8 strings (as h5py writes `dtype=str`).
+    func stringDataset(_ name: String, _ values: [String]) throws {
+        let parent = name.split(separator: "/").dropLast().joined(separator: "/")
+        if !parent.isEmpty { try group(parent) }
+        let type = Self.variableString()
+        defer { H5Tclose(type) }
+        var dims = [hsize_t(values.count)]
+        let space = H5Screate_simple(1, &dims, nil)
+        defer { H5Sclose(space) }
+        let ds = H5Dcreate2(file, name, type, space, lcpl, ek_H5P_DEFAULT(), ek_H5P_DEFAULT())
+        guard ds >= 0 else { throw HDF5Errors.failure("H5Dcreate", file: display, object: name) }
+        defer { H5Dclose(ds) }
+        var pointers: [UnsafePointer<CChar>?] = values.map { UnsafePointer(strdup($0)) }
+        defer { for p in pointers { free(UnsafeMutablePointer(mutating: p)) } }
+        guard H5Dwrite(ds, type, ek_H5S_ALL(), ek_H5S_ALL(), ek_H5P_DEFAULT(), &pointers) >= 0 else {
+            throw HDF5Errors.failure("H5Dwrite", file: display, object: name)
+        }
+    }
+
+    static func variableString() -> hid_t {
+        let type = H5Tcopy(ek_H5T_C_S1())
+        H5Tset_size(type, ek_H5T_VARIABLE())
+        H5Tset_cset(type, H5T_CSET_UTF8)
+        return type
+    }
+
     /// A variable-length UTF-8 string attribute on `object` ("/" for the root): a scalar for one
     /// value, a 1-D array otherwise.
     func stringAttribute(_ attribute: String, on object: String, _ values: [String], scalar: Bool = false) throws {
-        let type = H5Tcopy(ek_H5T_C_S1())
+        let type = Self.variableString()
         defer { H5Tclose(type) }
-        H5Tset_size(type, ek_H5T_VARIABLE())
-        H5Tset_cset(type, H5T_CSET_UTF8)
         var dims = [hsize_t(values.count)]
         let space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dims, nil)
         defer { H5Sclose(space) }
