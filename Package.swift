@@ -13,8 +13,10 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // prctl(PR_SET_PDEATHSIG) for the CLI's isolated child process (docs/ERRORS.md); libc only.
+        .systemLibrary(name: "CProcess"),
         .target(name: "ELMoKit", dependencies: ["CHDF5", "COpenBLAS", "CZlib", "CCrypto"]),
-        .executableTarget(name: "elmokit", dependencies: ["ELMoKit"]),
+        .executableTarget(name: "elmokit", dependencies: ["ELMoKit", "CProcess"]),
         .testTarget(name: "ELMoKitTests", dependencies: ["ELMoKit"]),
         .testTarget(name: "elmokitCLITests", dependencies: ["elmokit"]),
     ]

@@ -32,7 +32,9 @@ let version = ELMoKitVersion.string
     return text
 }
 
-@MainActor func runMain(_ argv: [String]) -> Int32 {
+@MainActor func runMain(_ arguments: [String]) -> Int32 {
+    var argv = arguments
+    let inProcess = Isolation.strip(&argv)
     let wantsJSON = argv.contains("--json")
     do {
         guard let first = argv.first else {
@@ -63,6 +65,10 @@ let version = ELMoKitVersion.string
                 return 0
             }
             let args = try Arguments(rest, specs: command.options)
+            // Untrusted HDF5 is read in a child process (CLI/Isolation.swift, docs/ERRORS.md).
+            if !inProcess, case let inputs = Isolation.untrustedInputs(rest), !inputs.isEmpty {
+                return try Isolation.runInChild(command: first, rest: rest, inputs: inputs, output: args.value("output"))
+            }
             return try command.run(args, Output(json: args.flag("json")))
         }
     } catch let error as ELMoKitError {
@@ -87,4 +93,5 @@ func reportError(_ error: ELMoKitError, json: Bool) {
     }
 }
 
+Isolation.enterChildIfIsolated()
 exit(runMain(Array(CommandLine.arguments.dropFirst())))

@@ -78,7 +78,7 @@ public final class HDF5File: @unchecked Sendable {
     deinit { H5Fclose(id) }
 
     /// True if the HDF5 signature sits at one of the offsets HDF5 searches.
-    static func hasSignature(_ path: String) -> Bool {
+    public static func hasSignature(_ path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
         var offset: UInt64 = 0
