@@ -17,7 +17,11 @@ let package = Package(
         .systemLibrary(name: "CProcess"),
         .target(name: "ELMoKit", dependencies: ["CHDF5", "COpenBLAS", "CZlib", "CCrypto"]),
         .executableTarget(name: "elmokit", dependencies: ["ELMoKit", "CProcess"]),
-        .testTarget(name: "ELMoKitTests", dependencies: ["ELMoKit"]),
+        // The corruption generator (docs/ERRORS.md): shared by the hostile-input tests and by
+        // `elmokit-corrupt`, the full run behind scripts/corrupt.
+        .target(name: "CorruptionKit", dependencies: ["ELMoKit"]),
+        .executableTarget(name: "elmokit-corrupt", dependencies: ["CorruptionKit", "ELMoKit"]),
+        .testTarget(name: "ELMoKitTests", dependencies: ["ELMoKit", "CorruptionKit", "CHDF5"]),
         .testTarget(name: "elmokitCLITests", dependencies: ["elmokit"]),
     ]
 )
