@@ -22,6 +22,6 @@ let package = Package(
         .target(name: "CorruptionKit", dependencies: ["ELMoKit"]),
         .executableTarget(name: "elmokit-corrupt", dependencies: ["CorruptionKit", "ELMoKit"]),
         .testTarget(name: "ELMoKitTests", dependencies: ["ELMoKit", "CorruptionKit", "CHDF5"]),
-        .testTarget(name: "elmokitCLITests", dependencies: ["elmokit"]),
+        .testTarget(name: "elmokitCLITests", dependencies: ["elmokit", "ELMoKit"]),
     ]
 )

@@ -3,7 +3,7 @@ import ELMoKit
 struct ExportCommand: Command {
     static let name = "export"
     static let abstract = "Write a checkpoint back out as HDF5 (bilm-tf layout) or safetensors."
-    static let usage = "export MODEL --to hdf5|safetensors -o OUT [--dtype TYPE] [--force]"
+    static let usage = "export MODEL --to hdf5|safetensors -o OUT [--dtype TYPE] [--force] [--json]"
     static let discussion = """
     hdf5: one dataset per tensor under its bilm-tf name, loadable by bilm-tf and AllenNLP; the root
     attribute 'elmokit_metadata' carries the config and provenance so 'convert' restores the same
@@ -16,6 +16,7 @@ struct ExportCommand: Command {
         CommonOptions.output("The file to write."),
         OptionSpec(long: "dtype", value: "TYPE", help: "Convert tensors to f32, f16, bf16 or f64 (default: as stored)."),
         CommonOptions.force,
+        CommonOptions.json,
     ]
 
     static func run(_ args: Arguments, _ out: Output) throws -> Int32 {
@@ -45,7 +46,12 @@ struct ExportCommand: Command {
         default:
             throw ELMoKitError(.usage, "'--to' must be hdf5 or safetensors, got '\(format)'")
         }
-        out.print("wrote \(destination): \(source.tensorInfos.count) tensors")
+        if out.json {
+            out.printJSON(.object([("output", JSONValue(destination)), ("format", JSONValue(format)),
+                                   ("tensors", JSONValue(source.tensorInfos.count))]))
+        } else {
+            out.print("wrote \(destination): \(source.tensorInfos.count) tensors")
+        }
         return 0
     }
 }
