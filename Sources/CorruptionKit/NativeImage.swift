@@ -113,9 +113,10 @@ public struct NativeImage: Sendable {
 
     // MARK: - Encoding
 
-    /// The file bytes, plus where each tensor's data landed (absolute offsets).
+    /// The file bytes.
     public func encode() -> [UInt8] { layout().bytes }
 
+    /// The file bytes and where its parts landed (absolute offsets).
     public struct Layout {
         public var bytes: [UInt8]
         public var tensorRanges: [Range<Int>]

@@ -26,6 +26,9 @@ let version = ELMoKitVersion.string
 
     Run 'elmokit help <command>' for a command's options.
 
+    HDF5 inputs are read in a child process, so a libhdf5 crash on a malformed file is reported as
+    an error (E_HDF5_CRASHED) instead of killing elmokit; --no-isolation reads them in-process.
+
     EXIT STATUS: 0 success; 1 a check ran and failed (validate, verify, diff, integrity);
                  2 usage error or unreadable input; 3 output could not be written.
     """
