@@ -1,6 +1,9 @@
 import CProcess
 import ELMoKit
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reading untrusted HDF5 in a child process (docs/ERRORS.md, "HDF5 isolation").
 ///
@@ -64,6 +67,12 @@ enum Isolation {
         if process.terminationReason == .exit { return process.terminationStatus }
         let signal = process.terminationStatus
         if let output { AtomicOutputFile.removeStaleTempFiles(for: output) }
+        // Signals from outside (a closed pipe in `elmokit inspect x.h5 | head`, Ctrl-C, kill):
+        // die of the same signal, as an unisolated elmokit would, with no message.
+        if [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT].contains(signal) {
+            Glibc.signal(signal, SIG_DFL)
+            kill(getpid(), signal)
+        }
         let name = signalName(signal)
         let what = inputs.count == 1 ? "the file" : "one of " + inputs.joined(separator: ", ")
         let message: String
