@@ -6,6 +6,7 @@ import CLibFuzzer
 
 /// The target chosen on the command line; read by the C callback, which cannot capture.
 nonisolated(unsafe) var currentTarget = FuzzTarget.native
+let targetVariable = "ELMOKIT_FUZZ_TARGET"
 
 /// `elmokit-fuzz TARGET [libFuzzer flags] [CORPUS_DIR...]` when built with -DFUZZING (scripts/fuzz);
 /// otherwise `elmokit-fuzz TARGET FILE_OR_DIR...` replays inputs without libFuzzer, and
@@ -21,13 +22,21 @@ struct FuzzMain {
             }
             return
         }
-        guard args.count >= 2, let target = FuzzTarget(rawValue: args[1]) else {
+        // The target comes first on the command line; it is also put in the environment, because
+        // libFuzzer's -jobs/-fork re-run this binary with the remaining arguments only.
+        let target: FuzzTarget
+        if args.count >= 2, let named = FuzzTarget(rawValue: args[1]) {
+            target = named
+            args.remove(at: 1)
+            setenv(targetVariable, named.rawValue, 1)
+        } else if let name = ProcessInfo.processInfo.environment[targetVariable], let named = FuzzTarget(rawValue: name) {
+            target = named
+        } else {
             let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")
             FileHandle.standardError.write(Data("usage: elmokit-fuzz \(names) [ARGS...] | elmokit-fuzz seeds DIR\n".utf8))
             exit(2)
         }
         currentTarget = target
-        args.remove(at: 1)
 #if FUZZING
         var cArgs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         var argc = Int32(args.count)
