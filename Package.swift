@@ -13,9 +13,15 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // prctl(PR_SET_PDEATHSIG) for the CLI's isolated child process (docs/ERRORS.md); libc only.
+        .systemLibrary(name: "CProcess"),
         .target(name: "ELMoKit", dependencies: ["CHDF5", "COpenBLAS", "CZlib", "CCrypto"]),
-        .executableTarget(name: "elmokit", dependencies: ["ELMoKit"]),
-        .testTarget(name: "ELMoKitTests", dependencies: ["ELMoKit"]),
-        .testTarget(name: "elmokitCLITests", dependencies: ["elmokit"]),
+        .executableTarget(name: "elmokit", dependencies: ["ELMoKit", "CProcess"]),
+        // The corruption generator (docs/ERRORS.md): shared by the hostile-input tests and by
+        // `elmokit-corrupt`, the full run behind scripts/corrupt.
+        .target(name: "CorruptionKit", dependencies: ["ELMoKit"]),
+        .executableTarget(name: "elmokit-corrupt", dependencies: ["CorruptionKit", "ELMoKit"]),
+        .testTarget(name: "ELMoKitTests", dependencies: ["ELMoKit", "CorruptionKit", "CHDF5"]),
+        .testTarget(name: "elmokitCLITests", dependencies: ["elmokit", "ELMoKit"]),
     ]
 )

@@ -26,13 +26,18 @@ let version = ELMoKitVersion.string
 
     Run 'elmokit help <command>' for a command's options.
 
+    HDF5 inputs are read in a child process, so a libhdf5 crash on a malformed file is reported as
+    an error (E_HDF5_CRASHED) instead of killing elmokit; --no-isolation reads them in-process.
+
     EXIT STATUS: 0 success; 1 a check ran and failed (validate, verify, diff, integrity);
                  2 usage error or unreadable input; 3 output could not be written.
     """
     return text
 }
 
-@MainActor func runMain(_ argv: [String]) -> Int32 {
+@MainActor func runMain(_ arguments: [String]) -> Int32 {
+    var argv = arguments
+    let inProcess = Isolation.strip(&argv)
     let wantsJSON = argv.contains("--json")
     do {
         guard let first = argv.first else {
@@ -64,6 +69,10 @@ let version = ELMoKitVersion.string
             }
             do {
                 let args = try Arguments(rest, specs: command.options)
+                // Untrusted HDF5 is read in a child process (CLI/Isolation.swift, docs/ERRORS.md).
+                if !inProcess, case let inputs = Isolation.untrustedInputs(rest), !inputs.isEmpty {
+                    return try Isolation.runInChild(command: first, rest: rest, inputs: inputs, output: args.value("output"))
+                }
                 return try command.run(args, Output(json: args.flag("json")))
             } catch let error as ELMoKitError where error.code == .usage {
                 reportError(error, json: wantsJSON, command: command.name)
@@ -93,4 +102,5 @@ func reportError(_ error: ELMoKitError, json: Bool, command: String? = nil) {
     }
 }
 
+Isolation.enterChildIfIsolated()
 exit(runMain(Array(CommandLine.arguments.dropFirst())))

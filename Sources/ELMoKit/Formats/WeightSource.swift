@@ -12,6 +12,8 @@ public struct FloatTensor: @unchecked Sendable {
         let box = FloatStorage(array)
         self.name = name
         self.shape = shape
+        // Only `array.count` values: the storage holds at least one slot even for an empty tensor
+        // (shape [0, n]), and that uninitialised slot must not be seen (found by fuzzing).
         self.values = UnsafeBufferPointer(rebasing: box.buffer[0..<array.count])
         self.owner = box
     }

@@ -86,11 +86,22 @@ public final class AtomicOutputFile {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
         for name in names where name.hasPrefix(prefix) {
             guard let pid = Int32(name.dropFirst(prefix.count)) else { continue }
-            // kill(pid, 0) fails with ESRCH when no such process exists.
-            if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
+            if pid != getpid(), processIsGone(pid) {
                 unlink(folder + "/" + name)
             }
         }
+    }
+
+    /// True if no live process has this pid: kill(pid, 0) fails with ESRCH, or the process is a
+    /// zombie. A writer killed while isolated in a child (the CLI's HDF5 isolation) is orphaned,
+    /// and where PID 1 does not reap orphans (some containers) it stays a zombie for ever; its
+    /// temp file must still be cleaned.
+    static func processIsGone(_ pid: Int32) -> Bool {
+        if kill(pid, 0) != 0 { return errno == ESRCH }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(after: end)...].drop { $0 == " " }.first
+        return state == "Z" || state == "X"
     }
 }
 

@@ -44,6 +44,8 @@ public struct ELMoKitError: Error, Equatable, CustomStringConvertible, Sendable 
         case hdf5 = "E_HDF5"
         case hdf5MissingObject = "E_HDF5_MISSING"
         case unsupportedDType = "E_UNSUPPORTED_DTYPE"
+        /// The isolated child process reading an HDF5 input died (libhdf5 crashed on it).
+        case hdf5Crashed = "E_HDF5_CRASHED"
         // JSON and options (exit 2).
         case jsonSyntax = "E_JSON_SYNTAX"
         case optionsInvalid = "E_OPTIONS_INVALID"

@@ -9,9 +9,12 @@ public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let count: Int
     let base: UnsafeRawPointer?
+    /// True when `base` is heap memory this object allocated (`init(bytes:path:)`), not a map.
+    private let ownsHeapCopy: Bool
 
     public init(path: String) throws {
         self.path = path
+        ownsHeapCopy = false
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw ELMoKitError(.readFailed, "cannot open: \(String(cString: strerror(errno)))", file: path)
@@ -33,8 +36,29 @@ public final class MappedFile: @unchecked Sendable {
         base = UnsafeRawPointer(pointer)
     }
 
+    /// Wraps a page-aligned private copy of `bytes`, so in-memory data (a fuzzer's input, a test's
+    /// corrupted file) goes through exactly the same reader code as a mapped file. `path` only
+    /// names the data in errors.
+    public init(bytes: [UInt8], path: String) {
+        self.path = path
+        count = bytes.count
+        ownsHeapCopy = true
+        if bytes.isEmpty {
+            base = nil
+            return
+        }
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 4096)
+        bytes.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        base = UnsafeRawPointer(copy)
+    }
+
     deinit {
-        if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+        guard let base else { return }
+        if ownsHeapCopy {
+            UnsafeMutableRawPointer(mutating: base).deallocate()
+        } else {
+            munmap(UnsafeMutableRawPointer(mutating: base), count)
+        }
     }
 
     /// The bytes `[offset, offset + length)`, or nil if that range is not inside the file.
@@ -46,7 +70,7 @@ public final class MappedFile: @unchecked Sendable {
 
     /// Asks the kernel to read ahead; used before whole-file passes such as hashing.
     public func adviseSequential() {
-        if let base { madvise(UnsafeMutableRawPointer(mutating: base), count, MADV_SEQUENTIAL) }
+        if let base, !ownsHeapCopy { madvise(UnsafeMutableRawPointer(mutating: base), count, MADV_SEQUENTIAL) }
     }
 }
 

@@ -3,7 +3,7 @@ import ELMoKit
 struct ExportCommand: Command {
     static let name = "export"
     static let abstract = "Write a checkpoint back out as HDF5 (bilm-tf layout), safetensors, or a Keras layout."
-    static let usage = "export MODEL --to hdf5|safetensors|keras-h5|keras-model-h5|keras-legacy-weights-h5|keras3-weights-h5|keras -o OUT [--dtype TYPE] [--force]"
+    static let usage = "export MODEL --to hdf5|safetensors|keras-h5|keras-model-h5|keras-legacy-weights-h5|keras3-weights-h5|keras -o OUT [--dtype TYPE] [--force] [--json]"
     static let discussion = """
     hdf5: one dataset per tensor under its bilm-tf name, loadable by bilm-tf and AllenNLP; the root
     attribute 'elmokit_metadata' carries the config and provenance so 'convert' restores the same

@@ -78,7 +78,7 @@ public final class HDF5File: @unchecked Sendable {
     deinit { H5Fclose(id) }
 
     /// True if the HDF5 signature sits at one of the offsets HDF5 searches.
-    static func hasSignature(_ path: String) -> Bool {
+    public static func hasSignature(_ path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
         var offset: UInt64 = 0
@@ -211,6 +211,16 @@ public final class HDF5File: @unchecked Sendable {
         }
         let count = try datasetShape(ds, name).reduce(1, *)
         let scalarsPerElement = (elementSize ?? MemoryLayout<T>.size) / MemoryLayout<T>.size
+        // A corrupt or hostile dataspace can claim petabytes in a few bytes, and allocating that
+        // aborts the process (found by corrupting fixtures). The values must come from the file:
+        // allow what its stored bytes can hold with any filter's compression (deflate tops out
+        // near 1032:1), and 64 MiB regardless.
+        let needed = count.multipliedReportingOverflow(by: elementSize ?? MemoryLayout<T>.size)
+        let storedBytes = min(Int(clamping: H5Dget_storage_size(ds)), Self.fileSize(path))
+        guard !needed.overflow, needed.partialValue <= max(storedBytes.multipliedReportingOverflow(by: 1100).partialValue, 1 << 26) else {
+            throw ELMoKitError(.hdf5Corrupt, "dataset '\(name)' claims \(count) elements but its file stores only \(storedBytes) bytes "
+                               + "(corrupt or hostile shape)", file: path, tensor: name)
+        }
         var values = [T](repeating: 0, count: count * scalarsPerElement)
         if count == 0 { return values }
         let rc = values.withUnsafeMutableBytes {
@@ -218,6 +228,11 @@ public final class HDF5File: @unchecked Sendable {
         }
         guard rc >= 0 else { throw HDF5Errors.failure("H5Dread", file: path, object: name) }
         return values
+    }
+
+    /// The size of the file at `path` in bytes (0 if it cannot be read).
+    static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
     }
 
     private func openDataset(_ name: String) throws -> hid_t {
@@ -297,7 +312,8 @@ public final class HDF5File: @unchecked Sendable {
             return strings
         }
         let size = H5Tget_size(type)
-        guard size > 0, size <= 1 << 24 else { return [] }
+        // Both bounded, and their product too: 2^24 strings of 2^24 bytes would abort the allocation.
+        guard size > 0, size <= 1 << 24, size * count <= 1 << 28 else { return [] }
         var bytes = [UInt8](repeating: 0, count: size * count)
         guard H5Aread(attr, type, &bytes) >= 0 else { throw HDF5Errors.failure("H5Aread", file: path, object: object) }
         return (0..<count).map { index in

@@ -31,10 +31,17 @@ public final class NativeCheckpoint: @unchecked Sendable {
 
     public convenience init(path: String) throws { try self.init(path: path, options: Options()) }
 
-    public init(path: String, options: Options) throws {
-        self.path = path
+    public convenience init(path: String, options: Options) throws {
         try InputFile.checkReadable(path)
-        file = try MappedFile(path: path)
+        try self.init(file: MappedFile(path: path), options: options)
+    }
+
+    /// Opens a checkpoint held by `file`: a map of a file, or bytes in memory
+    /// (`MappedFile(bytes:path:)`, used by the fuzzer and the corruption tests). One code path.
+    public init(file: MappedFile, options: Options = Options()) throws {
+        let path = file.path
+        self.path = path
+        self.file = file
         do {
             let parsed = try Self.parse(file, options)
             (versionMinor, alignment, metadata, entries, storedSHA256) =
@@ -183,20 +190,26 @@ public final class NativeCheckpoint: @unchecked Sendable {
             guard rank <= NativeFormat.maxRank, entryReserved == 0 else {
                 throw fail(.nativeRank, "tensor '\(name)': rank \(rank) (at most 8) or reserved \(entryReserved) (must be 0)", tensor: name)
             }
-            // R17: shape × dtype size = length, overflow-checked.
+            // R17: shape × dtype size = length, overflow-checked. The product is taken over the
+            // non-zero dimensions: a zero used to hide a later huge one, so [0, 2^63] passed and
+            // trapped in Int(dim), and [0, 2^62, 2^62] would overflow in any code that multiplies
+            // part of the shape (found by fuzzing; regression test NativeReaderRegressionTests).
             var dims: [Int] = []
             var rawDims: [UInt64] = []
-            var bytes = UInt64(dtype.size)
+            var nonZeroBytes = UInt64(dtype.size)
+            var hasZero = false
             var overflow = false
             for d in 0..<Int(rank) {
                 let dim = try cursor.read(UInt64.self, "dimension \(d) of '\(name)'")
-                // Each dimension on its own too: a zero dimension makes the product 0 whatever follows.
-                let (product, o) = bytes.multipliedReportingOverflow(by: dim)
-                overflow = overflow || o || product > UInt64(Int64.max) || dim > UInt64(Int64.max)
-                bytes = product
                 rawDims.append(dim)
+                if dim == 0 { hasZero = true } else {
+                    let (product, o) = nonZeroBytes.multipliedReportingOverflow(by: dim)
+                    overflow = overflow || o || product > UInt64(Int64.max)
+                    nonZeroBytes = product
+                }
                 dims.append(overflow ? 0 : Int(dim))
             }
+            let bytes = hasZero ? 0 : nonZeroBytes
             guard !overflow else {
                 throw fail(.nativeShapeOverflow, "tensor '\(name)': shape \(rawDims) of \(dtype) overflows 2^63 bytes", tensor: name)
             }

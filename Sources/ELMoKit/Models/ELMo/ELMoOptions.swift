@@ -41,19 +41,28 @@ public struct ELMoOptions: Sendable {
     /// Non-fatal remarks found while reading (e.g. missing optional keys); `validate` shows them.
     public var notes: [String] = []
 
+    /// Caps on sizes (dims, filter widths and counts) and on counts of things (layers, highway
+    /// layers, filter banks, characters per token): far above any real model (ELMo's largest
+    /// size is 4096, it reads 50 characters a token), low enough that hostile options cannot
+    /// overflow shape arithmetic (a sum of huge filter counts trapped in `totalFilters`), make
+    /// `expectedTensors` loop for ever (n_layers = 10^12) or make each token allocate megabytes.
+    public static let maxSize = 1 << 20
+    public static let maxCount = 1024
+
     /// Reads options from JSON, failing with every problem listed when the architecture cannot be
     /// determined (missing `lstm`, non-numeric sizes…).
     public init(json: JSONValue, file: String? = nil) throws {
         self.json = json
         var problems: [String] = []
-        func int(_ value: JSONValue?, _ key: String, min: Int, default fallback: Int? = nil) -> Int {
+        func int(_ value: JSONValue?, _ key: String, min: Int, max: Int = ELMoOptions.maxSize,
+                 default fallback: Int? = nil) -> Int {
             guard let value, value != .null else {
                 if let fallback { return fallback }
                 problems.append("'\(key)' is missing")
                 return 0
             }
-            guard let n = value.intValue, n >= min else {
-                problems.append("'\(key)' must be an integer >= \(min), got \(value.canonicalString())")
+            guard let n = value.intValue, n >= min, n <= max else {
+                problems.append("'\(key)' must be an integer in \(min)...\(max), got \(value.canonicalString())")
                 return 0
             }
             return n
@@ -73,7 +82,7 @@ public struct ELMoOptions: Sendable {
         if lstm?.objectValue == nil { problems.append("'lstm' section is missing") }
         dim = int(lstm?["dim"], "lstm.dim", min: 1)
         projectionDim = int(lstm?["projection_dim"], "lstm.projection_dim", min: 1, default: lstm?["dim"]?.intValue)
-        nLayers = int(lstm?["n_layers"], "lstm.n_layers", min: 1, default: 1)
+        nLayers = int(lstm?["n_layers"], "lstm.n_layers", min: 1, max: Self.maxCount, default: 1)
         cellClip = clip(lstm?["cell_clip"], "lstm.cell_clip")
         projClip = clip(lstm?["proj_clip"], "lstm.proj_clip")
         if let skip = lstm?["use_skip_connections"], skip != .null {
@@ -91,11 +100,13 @@ public struct ELMoOptions: Sendable {
         }
         if let cnn = json["char_cnn"], cnn != .null {
             var filters: [(Int, Int)] = []
-            if let list = cnn["filters"]?.arrayValue, !list.isEmpty {
+            if let list = cnn["filters"]?.arrayValue, list.count > Self.maxCount {
+                problems.append("'char_cnn.filters' has \(list.count) banks, at most \(Self.maxCount)")
+            } else if let list = cnn["filters"]?.arrayValue, !list.isEmpty {
                 for (i, f) in list.enumerated() {
                     guard let pair = f.arrayValue, pair.count == 2, let w = pair[0].intValue, let n = pair[1].intValue,
-                          w >= 1, n >= 1 else {
-                        problems.append("'char_cnn.filters[\(i)]' must be [width, count] with positive integers")
+                          (1...Self.maxSize).contains(w), (1...Self.maxSize).contains(n) else {
+                        problems.append("'char_cnn.filters[\(i)]' must be [width, count] with integers in 1...\(Self.maxSize)")
                         continue
                     }
                     filters.append((w, n))
@@ -103,7 +114,7 @@ public struct ELMoOptions: Sendable {
             } else {
                 problems.append("'char_cnn.filters' is missing or empty")
             }
-            let maxChars = int(cnn["max_characters_per_token"], "char_cnn.max_characters_per_token", min: 3, default: 50)
+            let maxChars = int(cnn["max_characters_per_token"], "char_cnn.max_characters_per_token", min: 3, max: Self.maxCount, default: 50)
             for (w, _) in filters where w > maxChars {
                 problems.append("filter width \(w) exceeds max_characters_per_token \(maxChars)")
             }
@@ -116,7 +127,7 @@ public struct ELMoOptions: Sendable {
                 problems.append("'char_cnn.n_characters' must be 261 (training) or 262 (inference), got \(nChars)")
             }
             charCNN = CharCNN(embeddingDim: int(cnn["embedding"]?["dim"], "char_cnn.embedding.dim", min: 1),
-                              filters: filters, nHighway: int(cnn["n_highway"], "char_cnn.n_highway", min: 0, default: 0),
+                              filters: filters, nHighway: int(cnn["n_highway"], "char_cnn.n_highway", min: 0, max: Self.maxCount, default: 0),
                               nCharacters: nChars, maxCharactersPerToken: maxChars, activation: activation)
             if nChars == 261 {
                 notes.append("n_characters is 261 (training value); inference adds the padding row itself, as bilm-tf does with 262")

@@ -1,0 +1,92 @@
+import CProcess
+import ELMoKit
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reading untrusted HDF5 in a child process (docs/ERRORS.md, "HDF5 isolation").
+///
+/// libhdf5 is not designed for malformed files: a crafted one can crash it inside H5Dread
+/// (fixtures/hdf5-broken/libhdf5-crash-chunked.hdf5 does). So when a command's inputs include an
+/// HDF5 file, or an archive that may hold one, the CLI runs the same command line in a child: the
+/// same executable with `--no-isolation` added. The child inherits stdin, stdout and stderr, and
+/// its exit status becomes ours; if it dies by a signal we print one error (E_HDF5_CRASHED, exit
+/// 2) and remove the temp file its output left. The child dies with us (PR_SET_PDEATHSIG), so
+/// killing elmokit never leaves a writer running. `--no-isolation` reads everything in-process.
+enum Isolation {
+    static let flag = "--no-isolation"
+    /// Set in the child's environment to the parent's pid.
+    static let parentVariable = "ELMOKIT_ISOLATION_PARENT"
+
+    /// Removes every `--no-isolation` from `argv`; true if there was one.
+    static func strip(_ argv: inout [String]) -> Bool {
+        let before = argv.count
+        argv.removeAll { $0 == flag }
+        return argv.count != before
+    }
+
+    /// In the child: ask to be killed when the parent dies, and quit if it already has.
+    static func enterChildIfIsolated() {
+        guard let text = ProcessInfo.processInfo.environment[parentVariable], let parent = Int32(text) else { return }
+        _ = ek_set_parent_death_signal(SIGKILL)
+        if getppid() != parent { exit(2) }
+    }
+
+    /// The arguments (or `--option=value` values) naming files this process should not parse:
+    /// HDF5 files, and zip or gzip archives (they may hold one).
+    static func untrustedInputs(_ args: [String]) -> [String] {
+        var found: [String] = []
+        for arg in args {
+            var path = arg
+            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") { path = String(arg[arg.index(after: eq)...]) }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            let head = InputFile.prefix(path, count: 4)
+            let isArchive = head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x1F, 0x8B])
+            if isArchive || HDF5File.hasSignature(path), !found.contains(path) { found.append(path) }
+        }
+        return found
+    }
+
+    /// Runs `command rest…` in a child process and returns its exit status, or throws
+    /// E_HDF5_CRASHED if it died by a signal.
+    static func runInChild(command: String, rest: [String], inputs: [String], output: String?) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = [command, flag] + rest
+        var environment = ProcessInfo.processInfo.environment
+        environment[parentVariable] = String(getpid())
+        // A crash is reported by us in one line; the runtime's backtrace dump would bury it.
+        if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=no" }
+        process.environment = environment
+        do { try process.run() } catch {
+            throw ELMoKitError(.readFailed, "cannot start the isolated reader (\(error)); try \(flag)")
+        }
+        process.waitUntilExit()
+        if process.terminationReason == .exit { return process.terminationStatus }
+        let signal = process.terminationStatus
+        if let output { AtomicOutputFile.removeStaleTempFiles(for: output) }
+        // Signals from outside (a closed pipe in `elmokit inspect x.h5 | head`, Ctrl-C, kill):
+        // die of the same signal, as an unisolated elmokit would, with no message.
+        if [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT].contains(signal) {
+            Glibc.signal(signal, SIG_DFL)
+            kill(getpid(), signal)
+        }
+        let name = signalName(signal)
+        let what = inputs.count == 1 ? "the file" : "one of " + inputs.joined(separator: ", ")
+        let message: String
+        if [SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP].contains(signal) {
+            message = "libhdf5 crashed reading \(what) (\(name)): it is corrupt or hostile; HDF5 is not safe on malformed files"
+        } else {
+            message = "the isolated reader of \(what) was killed (\(name))"
+        }
+        throw ELMoKitError(.hdf5Crashed, message, file: inputs.count == 1 ? inputs[0] : nil)
+    }
+
+    static func signalName(_ signal: Int32) -> String {
+        let names: [Int32: String] = [SIGSEGV: "SIGSEGV", SIGBUS: "SIGBUS", SIGABRT: "SIGABRT", SIGILL: "SIGILL",
+                                      SIGFPE: "SIGFPE", SIGTRAP: "SIGTRAP", SIGKILL: "SIGKILL", SIGTERM: "SIGTERM"]
+        return names[signal].map { "\($0), signal \(signal)" } ?? "signal \(signal)"
+    }
+}

@@ -1,0 +1,200 @@
+import ELMoKit
+import Foundation
+import XCTest
+
+/// Crash-safe writes (docs/ERRORS.md): SIGKILL at any moment leaves no output or the previous
+/// complete file, never a partial one; leftovers are only `.<name>.elmokit-tmp-<pid>` files, and
+/// the next run removes them. Inputs are never modified.
+final class CrashSafeWriteTests: XCTestCase {
+    /// One synthetic ~90 MB ELMo for the whole class (making it takes a few seconds).
+    nonisolated(unsafe) static var shared: (folder: String, hdf5: String, options: String, sha: String)?
+
+    static func largeModel() throws -> (folder: String, hdf5: String, options: String, sha: String) {
+        if let shared { return shared }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("elmokit-sigkill-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let hdf5 = folder + "/big.hdf5", options = folder + "/big-options.json"
+        try SyntheticELMo(optionsJSON: SyntheticELMo.largeOptions).write(hdf5: hdf5, options: options)
+        shared = (folder, hdf5, options, CLI.sha256(hdf5)!)
+        return shared!
+    }
+
+    override class func tearDown() {
+        if let shared { try? FileManager.default.removeItem(atPath: shared.folder) }
+        super.tearDown()
+    }
+
+    /// Where to kill: after a delay, or once the temp output holds some fraction of the file.
+    enum KillPoint: CustomStringConvertible {
+        case after(milliseconds: Int)
+        case tempFraction(Double)
+
+        var description: String {
+            switch self {
+            case let .after(ms): return "\(ms) ms after start"
+            case let .tempFraction(f): return "temp file at \(Int(f * 100))%"
+            }
+        }
+    }
+
+    struct Observation {
+        var sawPartialTemp = false
+        var killed = false
+    }
+
+    /// Starts `elmokit args`, kills it (SIGKILL) at `point`, waits for every writer to be gone.
+    func killRun(_ args: [String], destination: String, expectedSize: Int, at point: KillPoint) throws -> Observation {
+        let folder = URL(fileURLWithPath: destination).deletingLastPathComponent().path
+        let prefix = "." + URL(fileURLWithPath: destination).lastPathComponent + AtomicOutputFile.tempMarker
+        let running = CLI.start(args)
+        let pid = running.process.processIdentifier
+        var observation = Observation()
+        let started = Date()
+        while running.process.isRunning, Date().timeIntervalSince(started) < 60 {
+            switch point {
+            case let .after(ms):
+                if Date().timeIntervalSince(started) * 1000 >= Double(ms) {
+                    observation.killed = kill(pid, SIGKILL) == 0
+                }
+            case let .tempFraction(f):
+                let temps = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.filter { $0.hasPrefix(prefix) } ?? []
+                for t in temps {
+                    let size = ((try? FileManager.default.attributesOfItem(atPath: folder + "/" + t))?[.size] as? NSNumber)?.intValue ?? 0
+                    if size >= Int(Double(expectedSize) * f) {
+                        observation.killed = kill(pid, SIGKILL) == 0
+                        observation.sawPartialTemp = size < expectedSize
+                    }
+                }
+            }
+            if observation.killed { break }
+            usleep(200)
+        }
+        running.process.waitUntilExit()
+        _ = running.result()
+        // The isolated child (if any) dies with its parent; wait until every writer is gone.
+        try waitForWriters(folder: folder, prefix: prefix)
+        return observation
+    }
+
+    /// Waits until the pid in every leftover temp file is dead (or a zombie).
+    func waitForWriters(folder: String, prefix: String) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let temps = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(prefix) }
+            let alive = temps.compactMap { Int32($0.dropFirst(prefix.count)) }.filter { !Self.isGone($0) }
+            if alive.isEmpty { return }
+            usleep(2000)
+        }
+        XCTFail("a writer outlived the killed elmokit")
+    }
+
+    static func isGone(_ pid: Int32) -> Bool {
+        if kill(pid, 0) != 0 { return errno == ESRCH }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: end)...].drop { $0 == " " }.first == "Z"
+    }
+
+    /// The state after a kill: the destination is absent or one of `allowed` (by SHA-256), and
+    /// everything else in the folder is an input or a temp file of this destination.
+    func checkState(folder: String, destination: String, allowed: [String?], inputs: [String], _ label: String) throws {
+        let sha = CLI.sha256(destination)
+        XCTAssertTrue(allowed.contains(sha), "\(label): the output is neither absent/previous nor complete (sha \(sha ?? "none"))")
+        let prefix = "." + URL(fileURLWithPath: destination).lastPathComponent + AtomicOutputFile.tempMarker
+        let names = Set(inputs.map { URL(fileURLWithPath: $0).lastPathComponent } + [URL(fileURLWithPath: destination).lastPathComponent])
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) where !names.contains(name) {
+            XCTAssertTrue(name.hasPrefix(prefix) && Int32(name.dropFirst(prefix.count)) != nil, "\(label): unexpected leftover '\(name)'")
+        }
+    }
+
+    func leftovers(_ folder: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(AtomicOutputFile.tempMarker) }
+    }
+
+    // MARK: - convert
+
+    func testSIGKILLDuringConvertLeavesNoPartialOutput() throws {
+        let model = try Self.largeModel()
+        let folder = try CLI.temporaryFolder(self)
+        let destination = folder + "/out.elmk"
+        let convert = ["convert", model.hdf5, "--options", model.options, "-o", destination, "--force"]
+
+        // The complete result, once, for reference (convert is deterministic).
+        let reference = folder + "/reference.elmk"
+        XCTAssertEqual(try CLI.run(["convert", model.hdf5, "--options", model.options, "-o", reference]).status, 0)
+        let complete = CLI.sha256(reference)!
+        let size = try FileManager.default.attributesOfItem(atPath: reference)[.size] as! Int
+        try FileManager.default.removeItem(atPath: reference)
+
+        let points: [KillPoint] = [.after(milliseconds: 0), .after(milliseconds: 40), .tempFraction(0), .tempFraction(0.1),
+                                   .tempFraction(0.35), .tempFraction(0.6), .tempFraction(0.85), .tempFraction(0.99)]
+        var partial = 0
+        // 1. No previous output: after a kill there is none, or the complete file.
+        for (mode, extra) in [("isolated", [String]()), ("in-process", ["--no-isolation"])] {
+            for point in mode == "isolated" ? points : [points[0], points[3], points[5], points[7]] {
+                try? FileManager.default.removeItem(atPath: destination)
+                let o = try killRun(convert + extra, destination: destination, expectedSize: size, at: point)
+                if o.sawPartialTemp { partial += 1 }
+                try checkState(folder: folder, destination: destination, allowed: [nil, complete], inputs: [], "\(mode), \(point)")
+            }
+        }
+        // 2. A previous complete file (float16, so it differs): after a kill, it or the new one.
+        XCTAssertEqual(try CLI.run(["convert", model.hdf5, "--options", model.options, "-o", destination, "--force", "--dtype", "f16"]).status, 0)
+        let previous = CLI.sha256(destination)!
+        XCTAssertNotEqual(previous, complete)
+        for point in [points[2], points[4], points[6]] {
+            let o = try killRun(convert, destination: destination, expectedSize: size, at: point)
+            if o.sawPartialTemp { partial += 1 }
+            let now = CLI.sha256(destination)
+            try checkState(folder: folder, destination: destination, allowed: [previous, complete], inputs: [], "over a previous file, \(point)")
+            if now == complete {
+                // Put the previous version back for the next kill.
+                XCTAssertEqual(try CLI.run(["convert", model.hdf5, "--options", model.options, "-o", destination, "--force", "--dtype", "f16"]).status, 0)
+            }
+        }
+        // The kills did land mid-write (the test would prove nothing otherwise).
+        XCTAssertGreaterThanOrEqual(partial, 6, "too few kills landed while the temp file was partial")
+        XCTAssertFalse(try leftovers(folder).isEmpty, "expected temp files left by the kills")
+
+        // 3. The next run removes the leftovers and writes the complete file.
+        let result = try CLI.run(convert)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(CLI.sha256(destination), complete)
+        XCTAssertEqual(try leftovers(folder), [], "the next run did not clean the temp files")
+        try NativeCheckpoint(path: destination).verifyIntegrity()
+
+        // The input was never touched.
+        XCTAssertEqual(CLI.sha256(model.hdf5), model.sha)
+    }
+
+    // MARK: - export
+
+    func testSIGKILLDuringExportLeavesNoPartialOutput() throws {
+        let model = try Self.largeModel()
+        let folder = try CLI.temporaryFolder(self)
+        let native = folder + "/model.elmk"
+        XCTAssertEqual(try CLI.run(["convert", model.hdf5, "--options", model.options, "-o", native]).status, 0)
+        let nativeSHA = CLI.sha256(native)!
+        for format in ["safetensors", "hdf5"] {
+            let destination = folder + "/out.\(format)"
+            let export = ["export", native, "--to", format, "-o", destination, "--force"]
+            XCTAssertEqual(try CLI.run(export).status, 0)
+            let complete = CLI.sha256(destination)!
+            let size = try FileManager.default.attributesOfItem(atPath: destination)[.size] as! Int
+            try FileManager.default.removeItem(atPath: destination)
+            var partial = 0
+            for point: KillPoint in [.after(milliseconds: 0), .tempFraction(0.2), .tempFraction(0.5), .tempFraction(0.8)] {
+                try? FileManager.default.removeItem(atPath: destination)
+                let o = try killRun(export, destination: destination, expectedSize: size, at: point)
+                if o.sawPartialTemp { partial += 1 }
+                try checkState(folder: folder, destination: destination, allowed: [nil, complete], inputs: [native], "\(format), \(point)")
+            }
+            XCTAssertGreaterThanOrEqual(partial, 2, "\(format): too few kills landed mid-write")
+            XCTAssertEqual(try CLI.run(export).status, 0)
+            XCTAssertEqual(CLI.sha256(destination), complete)
+            XCTAssertEqual(try leftovers(folder), [], "\(format): temp files not cleaned by the next run")
+            try FileManager.default.removeItem(atPath: destination)
+        }
+        XCTAssertEqual(CLI.sha256(native), nativeSHA, "export modified its input")
+    }
+}
