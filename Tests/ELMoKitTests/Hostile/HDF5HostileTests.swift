@@ -227,8 +227,8 @@ final class HDF5HostileTests: XCTestCase {
             let any = Hostile.error { _ = try openWeights(path) }
             XCTAssertNotNil(any?.code, name)
         }
-        XCTAssertEqual(Hostile.error { _ = try openWeights(self.folder + "/text.hdf5") }?.code, .unknownFormat)
-        XCTAssertEqual(Hostile.error { _ = try openWeights(self.folder + "/html.h5") }?.code, .unknownFormat)
+        XCTAssertEqual(Hostile.error { _ = try openWeights(self.folder + "/text.hdf5") }?.code, .notHDF5)
+        XCTAssertEqual(Hostile.error { _ = try openWeights(self.folder + "/html.h5") }?.code, .notHDF5)
         XCTAssertEqual(Hostile.error { _ = try HDF5Weights(path: self.folder) }?.code, .notARegularFile)
         XCTAssertEqual(Hostile.error { _ = try HDF5Weights(path: self.folder + "/nope.hdf5") }?.code, .fileNotFound)
     }

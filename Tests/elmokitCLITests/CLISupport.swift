@@ -2,10 +2,17 @@ import ELMoKit
 import Foundation
 import XCTest
 
+typealias CLIResult = CLI.Result
+
 /// Runs the built `elmokit` binary (the same one `swift build` makes) as a child process.
 enum CLI {
-    static let repoRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The package root: the nearest folder above this file holding Package.swift.
+    static let repoRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        repeat { url.deleteLastPathComponent() } while url.path != "/"
+            && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path)
+        return url
+    }()
 
     /// `elmokit` next to the test bundle (.build/<config>/), else .build/debug/elmokit.
     static let binary: String = {
@@ -15,7 +22,15 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
     }()
 
+    static var root: URL { repoRoot }
+
     static func fixture(_ relative: String) -> String { repoRoot.appendingPathComponent("fixtures/" + relative).path }
+
+    /// The AllenNLP fixtures that scripts/fetch-reference extracts.
+    static func reference(_ relative: String) -> String { repoRoot.appendingPathComponent(".cache/reference/" + relative).path }
+
+    /// A fresh temporary folder as a URL, removed when the test ends.
+    static func scratch(_ test: XCTestCase) throws -> URL { URL(fileURLWithPath: try temporaryFolder(test)) }
 
     struct Result {
         let status: Int32
