@@ -13,8 +13,12 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "ELMoKit", dependencies: ["CHDF5", "COpenBLAS", "CZlib", "CCrypto"]),
+        // The LSTM step's batch-independent matmul and gate math (AVX2+FMA chosen at run time, portable C otherwise).
+        .target(name: "CELMoKernels"),
+        .target(name: "ELMoKit", dependencies: ["CHDF5", "COpenBLAS", "CZlib", "CCrypto", "CELMoKernels"]),
         .executableTarget(name: "elmokit", dependencies: ["ELMoKit"]),
+        // scripts/bench's in-process measurements; not a product, not in the user-facing CLI.
+        .executableTarget(name: "elmokit-bench", dependencies: ["ELMoKit", "COpenBLAS"]),
         .testTarget(name: "ELMoKitTests", dependencies: ["ELMoKit"]),
         .testTarget(name: "elmokitCLITests", dependencies: ["elmokit"]),
     ]
