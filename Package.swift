@@ -20,6 +20,6 @@ let package = Package(
         // scripts/bench's in-process measurements; not a product, not in the user-facing CLI.
         .executableTarget(name: "elmokit-bench", dependencies: ["ELMoKit", "COpenBLAS"]),
         .testTarget(name: "ELMoKitTests", dependencies: ["ELMoKit"]),
-        .testTarget(name: "elmokitCLITests", dependencies: ["elmokit"]),
+        .testTarget(name: "elmokitCLITests", dependencies: ["elmokit", "ELMoKit"]),
     ]
 )

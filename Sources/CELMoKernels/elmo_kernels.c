@@ -307,6 +307,16 @@ int elmk_vector_path(void) {
   return path;
 }
 
+void elmk_force_path(int path) {
+  if (path < 0) { __atomic_store_n(&detected_path, -1, __ATOMIC_RELAXED); return; }
+  int supported = 0;
+#ifdef ELMK_X86
+  __builtin_cpu_init();
+  supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+  __atomic_store_n(&detected_path, path && supported, __ATOMIC_RELAXED);
+}
+
 void elmk_matmul_packed(const float *A, size_t lda, const float *packed, float *C, size_t ldc,
                         size_t M, size_t N, size_t K) {
   if (M == 0 || N == 0 || K == 0) return;

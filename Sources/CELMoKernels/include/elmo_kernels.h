@@ -39,4 +39,7 @@ void elmk_highway_combine(float *x, const float *gate, const float *t, size_t n)
  * ELMOKIT_KERNELS=portable forces the portable path (read once). */
 int elmk_vector_path(void);
 
+/* Tests only: 0 forces the portable path, 1 the vector path where the CPU has it, -1 re-detects. */
+void elmk_force_path(int path);
+
 #endif

@@ -39,8 +39,16 @@ enum Kernels {
         elmk_highway_combine(x, gate, transform, count)
     }
 
+    /// x = σ(x) and x = tanh(x) in place (the LSTM kernels' own functions).
+    static func sigmoid(_ p: UnsafeMutablePointer<Float>, count: Int) { elmk_sigmoid(p, count) }
+    static func tanh(_ p: UnsafeMutablePointer<Float>, count: Int) { elmk_tanh(p, count) }
+
     /// Which implementation of the LSTM kernels runs on this CPU: "avx2-fma" or "portable".
-    public static var vectorPath: String { elmk_vector_path() != 0 ? "avx2-fma" : "portable" }
+    static var vectorPath: String { elmk_vector_path() != 0 ? "avx2-fma" : "portable" }
+
+    /// Tests only: `true` forces the portable kernels, `false` the vector ones (where the CPU has
+    /// them), nil restores detection.
+    static func forcePortable(_ portable: Bool?) { elmk_force_path(portable.map { $0 ? 0 : 1 } ?? -1) }
 }
 
 /// A 64-byte aligned float buffer that never moves while alive. `ensure` grows it, dropping the
