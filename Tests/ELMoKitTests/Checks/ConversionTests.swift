@@ -27,6 +27,29 @@ final class ConversionTests: XCTestCase {
         XCTAssertEqual(try sha(first), try sha(twice))
     }
 
+    /// convert streams tensors in pieces: any piece size gives the same bytes as a whole read,
+    /// for HDF5 (row slabs, also when narrowing to float16), native and the default implementation.
+    func test_streamedPieces_equalWholeTensorBytes() throws {
+        let weights = try TestData.reference("elmo/lm_weights.hdf5")
+        let h5 = try HDF5Weights(path: weights)
+        let native = try NativeCheckpoint(path: try TestData.referenceNative(self))
+        let memory = MemoryWeights([FloatTensor(name: "t", shape: [3, 5], array: (0..<15).map { Float($0) / 7 })])
+        let sources: [(WeightSource, String)] = [(h5, "RNN_0/RNN/MultiRNNCell/Cell0/LSTMCell/W_0"), (h5, "char_embed"),
+                                                  (native, "RNN_1/RNN/MultiRNNCell/Cell1/LSTMCell/W_0"), (memory, "t")]
+        for (source, name) in sources {
+            for dtype in [nil, DType.float16] {
+                let whole = try source.withBytes(name, as: dtype) { Array($0) }
+                for pieceBytes in [1, 4, 100, 1000, 1 << 20] {
+                    var pieces: [UInt8] = []
+                    var count = 0
+                    try source.streamBytes(name, as: dtype, pieceBytes: pieceBytes) { pieces += $0; count += 1 }
+                    XCTAssertEqual(pieces, whole, "\(name) \(String(describing: dtype)) pieces of \(pieceBytes)")
+                    if pieceBytes >= whole.count { XCTAssertEqual(count, 1) }
+                }
+            }
+        }
+    }
+
     func test_metadata_keepsOptionsVerbatim_andProvenance() throws {
         let native = try NativeCheckpoint(path: try TestData.referenceNative(self))
         let options = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: try TestData.reference("elmo/options.json")))))

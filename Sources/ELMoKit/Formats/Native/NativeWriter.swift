@@ -143,3 +143,110 @@ public final class NativeWriter {
         return digest
     }
 }
+
+extension NativeWriter {
+    /// Writes a whole checkpoint with two threads. While `finalMetadata` runs on one (`convert`
+    /// hashes the source file there, for provenance), the other streams every tensor's data to its
+    /// place in the file, CRC-32 on the way. Then come the header, the trailer, and the SHA-256 of
+    /// everything before it, read back in pieces. `placeholder` fixes the header's length: the final
+    /// metadata must serialise to the same number of bytes (same keys, same-length values).
+    /// Memory: one piece per thread. The output is committed (fsynced, renamed) only on success.
+    /// `data(tensor, sink)` must pass the tensor's bytes to `sink`, in order, in any number of pieces.
+    public static func writeConcurrently(destination: String, tensors unsorted: [TensorInfo], force: Bool,
+                                         placeholder: JSONValue, finalMetadata: () throws -> JSONValue,
+                                         data: (TensorInfo, (UnsafeRawBufferPointer) throws -> Void) throws -> Void,
+                                         progress: ((_ done: Int, _ total: Int) -> Void)? = nil)
+        throws -> (digest: [UInt8], metadata: JSONValue)
+    {
+        let tensors = unsorted.sorted { NativeFormat.canonicalOrder($0.name, $1.name) }
+        for (a, b) in zip(tensors, tensors.dropFirst()) where a.name == b.name {
+            throw ELMoKitError(.nativeDuplicateName, "two tensors named '\(a.name)'", tensor: a.name)
+        }
+        guard tensors.count <= NativeFormat.maxTensorCount else {
+            throw ELMoKitError(.nativeTensorCount, "\(tensors.count) tensors, at most \(NativeFormat.maxTensorCount)")
+        }
+        let dataOffset = try header(metadata: placeholder, tensors: tensors).count
+        var offsets: [Int] = []
+        var end = 0
+        for t in tensors {
+            offsets.append(end)
+            end = Int(alignUp(UInt64(end + t.byteCount), UInt64(NativeFormat.alignment))!)
+        }
+        let trailerStart = dataOffset + end
+        let total = tensors.reduce(0) { $0 + $1.byteCount }
+        let output = try AtomicOutputFile(destination: destination, force: force)
+
+        // Phase 1, two threads: metadata | data + CRCs.
+        var metadataResult: Result<JSONValue, Error> = .failure(ELMoKitError(.writeFailed, "metadata not computed"))
+        var dataError: Error?
+        var crcs: [UInt32] = []
+        Parallel.forEach(2) { part in
+            if part == 0 {
+                metadataResult = Result { try finalMetadata() }
+                return
+            }
+            do {
+                var done = 0
+                for (t, offset) in zip(tensors, offsets) {
+                    var written = 0, crc: UInt32 = 0
+                    try data(t) { piece in
+                        guard piece.count <= t.byteCount - written else {
+                            throw ELMoKitError(.writeFailed, "writer: tensor '\(t.name)' got more than its \(t.byteCount) bytes",
+                                               file: destination, tensor: t.name)
+                        }
+                        crc = CRC32.checksum(piece, continuing: crc)
+                        try output.write(piece, at: dataOffset + offset + written)
+                        written += piece.count
+                    }
+                    guard written == t.byteCount else {
+                        throw ELMoKitError(.readFailed, "tensor '\(t.name)' gave \(written) bytes, expected \(t.byteCount)",
+                                           file: destination, tensor: t.name)
+                    }
+                    crcs.append(crc)
+                    done += t.byteCount
+                    progress?(done, total)
+                }
+                // Zero padding between tensors and before the trailer (explicit, not holes).
+                for (i, t) in tensors.enumerated() {
+                    let offset = offsets[i], padEnd = i + 1 < tensors.count ? offsets[i + 1] : end
+                    let pad = padEnd - offset - t.byteCount
+                    if pad > 0 {
+                        try [UInt8](repeating: 0, count: pad).withUnsafeBytes { try output.write($0, at: dataOffset + offset + t.byteCount) }
+                    }
+                }
+            } catch {
+                dataError = error
+            }
+        }
+        if let dataError { throw dataError }
+        let metadata = try metadataResult.get()
+
+        // Phase 2: header, trailer, then the SHA-256 of every byte before the hash field.
+        let head = try header(metadata: metadata, tensors: tensors)
+        guard head.count == dataOffset else {
+            throw ELMoKitError(.writeFailed, "internal error: the final header (\(head.count) bytes) differs in length from the placeholder's (\(dataOffset))",
+                               file: destination)
+        }
+        try head.withUnsafeBytes { try output.write($0, at: 0) }
+        var trailer = ByteBuffer()
+        for crc in crcs { trailer.append(crc) }
+        trailer.append(NativeFormat.endMagic)
+        try trailer.bytes.withUnsafeBytes { try output.write($0, at: trailerStart) }
+        let hashed = trailerStart + trailer.bytes.count
+        let sha = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: SHA256.pieceBytes, alignment: 4096)
+        defer { buffer.deallocate() }
+        var position = 0
+        while position < hashed {
+            let n = min(buffer.count, hashed - position)
+            let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n])
+            try output.read(into: piece, at: position)
+            sha.update(UnsafeRawBufferPointer(piece))
+            position += n
+        }
+        let digest = sha.finalize()
+        try digest.withUnsafeBytes { try output.write($0, at: hashed) }
+        try output.commit()
+        return (digest, metadata)
+    }
+}
