@@ -242,6 +242,58 @@ func sentencesText(_ args: Args) throws {
     emit([("sentences", JSONValue(sentences.count)), ("tokens", JSONValue(sentences.reduce(0) { $0 + $1.count }))])
 }
 
+/// The machine and libraries the figures come from.
+func environment(_ args: Args) {
+    var cpu = "unknown"
+    if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+       let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }) {
+        cpu = line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? cpu
+    }
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? ""
+    emit([
+        ("cpu", JSONValue(cpu)), ("cores", JSONValue(ProcessInfo.processInfo.activeProcessorCount)),
+        ("openblas_core", JSONValue(String(cString: openblas_get_corename()))),
+        ("openblas_config", JSONValue(String(cString: openblas_get_config()))),
+        ("lstm_kernels", JSONValue(ELMoRunner.kernelPath)), ("load_average", JSONValue(load)),
+        ("elmokit_version", JSONValue(ELMoKitVersion.string)),
+    ])
+}
+
+/// Memory read bandwidth (sum of a 512 MiB buffer) on 1 and 2 threads: the batch-1 ceiling.
+func memoryBandwidth(_ args: Args) {
+    let count = 128 << 20
+    let pointer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    pointer.initialize(repeating: 1, count: count)
+    defer { pointer.deallocate() }
+    let address = UInt(bitPattern: pointer)
+    @Sendable func sum(_ range: Range<Int>) -> Float {
+        var acc = SIMD16<Float>()
+        let p = UnsafeRawPointer(bitPattern: address + UInt(range.lowerBound * 4))!.assumingMemoryBound(to: SIMD16<Float>.self)
+        for i in 0..<(range.count / 16) { acc += p[i] }
+        return acc.sum()
+    }
+    var members: [(String, JSONValue)] = []
+    let sums = UnsafeMutablePointer<Float>.allocate(capacity: 2)
+    defer { sums.deallocate() }
+    let sumsAddress = UInt(bitPattern: sums)
+    var total: Float = 0
+    for threads in [1, 2] {
+        var times: [Double] = []
+        for _ in 0..<5 {
+            let t0 = now()
+            let chunk = count / threads
+            DispatchQueue.concurrentPerform(iterations: threads) { i in
+                UnsafeMutablePointer<Float>(bitPattern: sumsAddress)![i] = sum((i * chunk)..<((i + 1) * chunk))
+            }
+            times.append(now() - t0)
+            total += sums[0] + (threads > 1 ? sums[1] : 0)
+        }
+        members.append(("read_gbps_\(threads)_threads", JSONValue(Double(count * 4) / median(times) / 1e9)))
+    }
+    members.append(("checksum", JSONValue(Double(total))))
+    emit(members)
+}
+
 // MARK: - Main
 
 let argv = CommandLine.arguments
@@ -254,6 +306,8 @@ do {
     case "embed": try embed(args)
     case "identity": try identity(args)
     case "sentences": try sentencesText(args)
+    case "env": environment(args)
+    case "membw": memoryBandwidth(args)
     default: fail("unknown subcommand \(argv[1])")
     }
 } catch {

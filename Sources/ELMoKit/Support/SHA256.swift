@@ -39,24 +39,18 @@ public final class SHA256 {
         return hasher.finalize()
     }
 
-    /// Digest of a file's bytes, read in 8 MiB pieces through one buffer: memory stays flat (the
-    /// file is not mapped, so its pages never count against this process).
+    /// Digest of a file's bytes, hashed from a memory map in 8 MiB pieces whose pages are released
+    /// as soon as they are hashed: no copy, and memory stays flat however large the file.
     public static func hash(file path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ELMoKitError(.readFailed, "cannot open: \(String(cString: strerror(errno)))", file: path) }
-        defer { close(fd) }
-        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+        let mapped = try MappedFile(path: path)
+        mapped.adviseSequential()
         let hasher = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: pieceBytes, alignment: 4096)
-        defer { buffer.deallocate() }
-        while true {
-            let n = read(fd, buffer.baseAddress, buffer.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ELMoKitError(.readFailed, "read failed: \(String(cString: strerror(errno)))", file: path)
-            }
-            if n == 0 { break }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        var position = 0
+        while position < mapped.count {
+            let piece = mapped.bytes(at: position, count: min(pieceBytes, mapped.count - position))!
+            hasher.update(piece)
+            mapped.release(piece)
+            position += piece.count
         }
         return hasher.finalize()
     }
