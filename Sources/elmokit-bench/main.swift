@@ -151,7 +151,21 @@ func load(_ args: Args) throws {
         checks.append(now() - t1)
     }
     let bytes = Double(checkpoint.file.count)
+    // What bounds the integrity check and convert: SHA-256 (OpenSSL) and CRC-32 (zlib) alone.
+    let block = [UInt8](repeating: 0x5A, count: 64 << 20)
+    var shaTimes: [Double] = [], crcTimes: [Double] = []
+    var crcSink: UInt32 = 0
+    for _ in 0..<3 {
+        var t = now()
+        _ = SHA256.hash(block)
+        shaTimes.append(now() - t)
+        t = now()
+        crcSink ^= CRC32.checksum(block)
+        crcTimes.append(now() - t)
+    }
     emit([
+        ("sha256_gbps", JSONValue(Double(block.count) / median(shaTimes) / 1e9)),
+        ("crc32_gbps", JSONValue(Double(block.count) / median(crcTimes) / 1e9)), ("crc_sink", JSONValue(Int(crcSink))),
         ("open_ms_median", JSONValue(median(opens) * 1e3)), ("open_ms_min", JSONValue(opens.min()! * 1e3)),
         ("model_init_ms_median", JSONValue(median(inits) * 1e3)),
         ("first_embed_ms", JSONValue(firstEmbed * 1e3)), ("packed_bytes", JSONValue(model.packedByteCount)),

@@ -42,4 +42,7 @@ int elmk_vector_path(void);
 /* Tests only: 0 forces the portable path, 1 the vector path where the CPU has it, -1 re-detects. */
 void elmk_force_path(int path);
 
+/* Starts writeback of a file range without waiting (Linux sync_file_range); 0 or -1. */
+int elmk_start_writeback(int fd, long long offset, long long count);
+
 #endif

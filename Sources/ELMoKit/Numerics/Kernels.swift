@@ -3,8 +3,6 @@ import Foundation
 
 /// Small numeric kernels shared by the ELMo pass and the recurrent cells.
 enum Kernels {
-    @inline(__always) static func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
-
     /// out (rows, n) = x (rows, k) @ W (k, n) + b (n,), W and b as bound tensors.
     static func affine(_ x: UnsafePointer<Float>, _ w: FloatTensor, _ b: FloatTensor, into out: UnsafeMutablePointer<Float>,
                        rows: Int) {
@@ -13,12 +11,6 @@ enum Kernels {
             for r in 0..<rows { (out + r * n).update(from: bias.baseAddress!, count: n) }
         }
         w.withValues { wp in BLAS.gemm(x, wp.baseAddress!, out, m: rows, n: n, k: k, beta: 1) }
-    }
-
-    /// v = clamp(v, -limit, limit) when a limit is set.
-    @inline(__always) static func clip(_ v: Float, _ limit: Float?) -> Float {
-        guard let limit else { return v }
-        return min(max(v, -limit), limit)
     }
 
     /// Clamps `count` values in place to [-limit, limit] (no-op without a limit).

@@ -1,3 +1,4 @@
+import CELMoKernels
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -79,6 +80,12 @@ public final class AtomicOutputFile {
             left -= n
             position += n
         }
+    }
+
+    /// Starts writing `[offset, offset + count)` to disk without waiting (Linux `sync_file_range`),
+    /// so that `commit`'s fsync has little left to flush. A hint: failures are ignored.
+    public func startWriteback(offset: Int, count: Int) {
+        _ = elmk_start_writeback(fd, Int64(offset), Int64(count))
     }
 
     /// Reads back `buffer.count` bytes written at `offset`.

@@ -212,6 +212,7 @@ extension NativeWriter {
                             }
                             crc = CRC32.checksum(piece, continuing: crc)
                             try output.write(piece, at: base + written)
+                            output.startWriteback(offset: base + written, count: piece.count)
                             written += piece.count
                             guard publish(base + written) else {
                                 throw ELMoKitError(.writeFailed, "stopped: the metadata could not be computed", file: destination)
