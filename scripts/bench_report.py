@@ -26,12 +26,25 @@ def main():
     peaks = {}
     for p in by["peak"]:
         peaks.setdefault(p["threads"], []).append(p["peak_gflops"])
-    peak = {t: max(v) for t, v in peaks.items()}
+    # The peak at T threads is the best measurement over the run, and never below T times the
+    # one-thread peak (ideal scaling): when another process held a core during a peak measurement,
+    # this keeps the fractions of peak conservative instead of inflated.
+    measured_peak = {t: max(v) for t, v in peaks.items()}
+    peak = {t: max(v, t * measured_peak[1]) for t, v in measured_peak.items()}
     sentences = by["sentences"][0]
     cli = by["cli_embed"][0]
-    embed = []
+    groups = {}
     for e in by["embed"]:
-        e = dict(e)
+        key = (e["batch"], e["threads"], e["cold_cache"], e["parallelism"] if e["threads"] > 1 else "directions")
+        groups.setdefault(key, []).append(e)
+    embed = []
+    for key in sorted(groups, key=lambda k: (k[2], k[3] != "directions", k[1], k[0])):
+        runs = groups[key]
+        e = dict(runs[0])
+        for field in ("tokens_per_s", "gflops", "weight_stream_gbps"):
+            e[field] = med(r[field] for r in runs)
+        e["tokens_per_s_runs"] = [r["tokens_per_s"] for r in runs]
+        e.pop("tokens_per_s_all", None)
         e["peak_gflops"] = peak[e["threads"]]
         e["peak_fraction"] = e["gflops"] / peak[e["threads"]]
         e["allennlp_tokens_per_s"] = ALLENNLP["tokens_per_s"][e["batch"]]
@@ -44,7 +57,8 @@ def main():
                     "ratio_vs_cp": conv / cp, "ratio_vs_cp_fsync": conv / cp_fsync, "peak_rss_mb": conv_rss,
                     "runs": by["convert"], "cp_runs": by["cp"], "cp_fsync_runs": by["cp_fsync"]},
         "load": load,
-        "sgemm_peak_gflops": {str(t): v for t, v in peaks.items()},
+        "sgemm_peak_gflops_measured": {str(t): v for t, v in peaks.items()},
+        "sgemm_peak_gflops_used": {str(t): v for t, v in peak.items()},
         "bit_identity_full_model": by["identity"][0],
         "embed": embed,
         "cli_embed": {**cli, "tokens": sentences["tokens"], "sentences": sentences["sentences"],
@@ -64,7 +78,8 @@ def main():
         f"LSTM kernels {env['lstm_kernels']}; load average {env['load_average']} -> {env_end['load_average']}")
     add(f"memory read bandwidth {by['membw'][0]['read_gbps_1_threads']:.1f} GB/s (1 thread), "
         f"{by['membw'][0]['read_gbps_2_threads']:.1f} GB/s (2 threads); "
-        f"sgemm peak {peak.get(1, 0):.1f} GFLOP/s (1 thread), {peak.get(2, 0):.1f} GFLOP/s (2 threads)")
+        f"sgemm peak {measured_peak.get(1, 0):.1f} GFLOP/s (1 thread), {measured_peak.get(2, 0):.1f} GFLOP/s (2 threads); "
+        f"fractions use {peak.get(1, 0):.1f} / {peak.get(2, 0):.1f} (best seen, 2 threads >= 2 x 1 thread)")
     add("")
     add(f"{'measure':<44}{'value':>16}  {'baseline / target':<34}{'':>7}")
     add("-" * 103)
@@ -104,9 +119,10 @@ def main():
     best8 = max((e for e in embed if e["batch"] == 8), key=lambda e: e["tokens_per_s"])
     best1 = max((e for e in embed if e["batch"] == 1), key=lambda e: e["tokens_per_s"])
     add("")
-    add(f"batch 32 >= 50% of sgemm peak: {100 * best32['peak_fraction']:.0f}% ({best32['threads']} threads) "
-        f"{mark(best32['peak_fraction'] >= TARGETS['peak_fraction'])}; >= 2x AllenNLP (380 tok/s): "
-        f"{best32['tokens_per_s']:.0f} tok/s {mark(best32['tokens_per_s'] >= 380)}")
+    warm32 = [e for e in embed if e["batch"] == 32 and not e["cold_cache"] and e["parallelism"] == "directions"]
+    fractions = ", ".join(f"{100 * e['peak_fraction']:.0f}% ({e['threads']} thread{'s' if e['threads'] > 1 else ''})" for e in warm32)
+    add(f"batch 32 >= 50% of sgemm peak: {fractions} {mark(all(e['peak_fraction'] >= TARGETS['peak_fraction'] for e in warm32))}; "
+        f">= 2x AllenNLP (380 tok/s): {best32['tokens_per_s']:.0f} tok/s {mark(best32['tokens_per_s'] >= 380)}")
     add(f"batch 8 >= 2x AllenNLP (130 tok/s): {best8['tokens_per_s']:.0f} {mark(best8['tokens_per_s'] >= 130)}; "
         f"batch 1 >= 2x AllenNLP (46 tok/s): {best1['tokens_per_s']:.0f} {mark(best1['tokens_per_s'] >= 46)}")
     add(f"elmokit embed end to end (load + bucketing + HDF5, batch 32, 2 threads): "
