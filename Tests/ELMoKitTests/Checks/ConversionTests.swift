@@ -50,6 +50,37 @@ final class ConversionTests: XCTestCase {
         }
     }
 
+    /// The two-thread writer: a failure on either side is reported as itself and leaves no file.
+    func test_concurrentWriter_reportsFailures_andLeavesNoFile() throws {
+        let folder = try TestData.scratch(self)
+        let path = folder.appendingPathComponent("x.elmk").path
+        let tensors = [TensorInfo(name: "a", dtype: .float32, shape: [1000]), TensorInfo(name: "b", dtype: .float32, shape: [3])]
+        let zeros = [UInt8](repeating: 0, count: 4000)
+        let placeholder = JSONValue.object([("k", JSONValue("0000"))])
+        XCTAssertThrowsCode(.optionsInvalid, try NativeWriter.writeConcurrently(
+            destination: path, tensors: tensors, force: false, placeholder: placeholder,
+            finalMetadata: { throw ELMoKitError(.optionsInvalid, "no metadata") },
+            data: { t, sink in try zeros.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<t.byteCount])) } }))
+        XCTAssertThrowsCode(.readFailed, try NativeWriter.writeConcurrently(
+            destination: path, tensors: tensors, force: false, placeholder: placeholder,
+            finalMetadata: { .object([("k", JSONValue("1234"))]) },
+            data: { t, sink in if t.name == "b" { throw ELMoKitError(.readFailed, "no data") } }))
+        XCTAssertThrowsCode(.writeFailed, try NativeWriter.writeConcurrently(
+            destination: path, tensors: tensors, force: false, placeholder: placeholder,
+            finalMetadata: { .object([("k", JSONValue(String(repeating: "x", count: 200)))]) },
+            data: { t, sink in try zeros.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<t.byteCount])) } }))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), [])
+        // And a success reads back with every rule checked.
+        let (digest, _) = try NativeWriter.writeConcurrently(
+            destination: path, tensors: tensors, force: false, placeholder: placeholder,
+            finalMetadata: { .object([("k", JSONValue("1234"))]) },
+            data: { t, sink in try zeros.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<t.byteCount])) } })
+        let checkpoint = try NativeCheckpoint(path: path)
+        try checkpoint.verifyIntegrity()
+        XCTAssertEqual(checkpoint.storedSHA256, digest)
+        XCTAssertEqual(checkpoint.metadata["k"], JSONValue("1234"))
+    }
+
     func test_metadata_keepsOptionsVerbatim_andProvenance() throws {
         let native = try NativeCheckpoint(path: try TestData.referenceNative(self))
         let options = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: try TestData.reference("elmo/options.json")))))

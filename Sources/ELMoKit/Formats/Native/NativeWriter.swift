@@ -283,6 +283,8 @@ extension NativeWriter {
                 return (digest, metadata)
             }
         }
+        // A metadata failure stops the writer too: report the cause, not the writer's stop.
+        if hasherFailed { _ = try hashResult.get() }
         if let dataError { throw dataError }
         let (digest, metadata) = try hashResult.get()
         try output.commit()
