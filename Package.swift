@@ -15,8 +15,12 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // prctl(PR_SET_PDEATHSIG) for the CLI's isolated child process (docs/ERRORS.md); libc only.
         .systemLibrary(name: "CProcess"),
-        .target(name: "ELMoKit", dependencies: ["CHDF5", "COpenBLAS", "CZlib", "CCrypto"]),
+        // The LSTM step's batch-independent matmul and gate math (AVX2+FMA chosen at run time, portable C otherwise).
+        .target(name: "CELMoKernels"),
+        .target(name: "ELMoKit", dependencies: ["CHDF5", "COpenBLAS", "CZlib", "CCrypto", "CELMoKernels"]),
         .executableTarget(name: "elmokit", dependencies: ["ELMoKit", "CProcess"]),
+        // scripts/bench's in-process measurements; not a product, not in the user-facing CLI.
+        .executableTarget(name: "elmokit-bench", dependencies: ["ELMoKit", "COpenBLAS"]),
         // The corruption generator (docs/ERRORS.md): shared by the hostile-input tests and by
         // `elmokit-corrupt`, the full run behind scripts/corrupt.
         .target(name: "CorruptionKit", dependencies: ["ELMoKit"]),

@@ -46,8 +46,24 @@ public struct SentenceSet: Sendable {
 
     public init(streams: [[[String]]]) { self.streams = streams }
 
-    /// Whitespace tokenisation, as `str.split()` in bilm-tf and AllenNLP.
+    /// Whitespace tokenisation, exactly as Python's `str.split()` in bilm-tf and AllenNLP: splits on
+    /// Unicode scalars (not grapheme clusters, so a combining mark after a space starts the next
+    /// token) that Python's `str.isspace()` accepts.
     public static func tokens(_ line: String) -> [String] {
-        line.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        line.unicodeScalars.split(whereSeparator: isPythonSpace).map { String(String.UnicodeScalarView($0)) }
+    }
+
+    /// Python's `line.strip()`: the line without leading and trailing `isspace()` scalars.
+    public static func stripped(_ line: String) -> String {
+        let scalars = line.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isPythonSpace($0) }),
+              let last = scalars.lastIndex(where: { !isPythonSpace($0) }) else { return "" }
+        return String(scalars[first...last])
+    }
+
+    /// Python's `str.isspace()` for one scalar: Unicode White_Space plus U+001C…U+001F.
+    @inline(__always)
+    public static func isPythonSpace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isWhitespace || (0x1C...0x1F).contains(scalar.value)
     }
 }

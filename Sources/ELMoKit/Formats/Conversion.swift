@@ -33,20 +33,30 @@ public enum Converter {
             throw ELMoKitError(.shapeMismatch, "weights do not match the options (\(errors.count) problems; run 'elmokit validate'): "
                                + errors.prefix(3).map(\.message).joined(separator: "; "), file: weightsPath)
         }
-        var metadata = try elmoMetadata(source: source, options: options, optionsPath: optionsPath, dtype: dtype, archive: archive)
-        // Token-input models need their vocabulary to run: it travels inside the checkpoint.
-        if let vocabulary = try ELMoModel.vocabulary(for: source, path: vocabularyPath), case var .object(members) = metadata {
-            members.append(("vocabulary", .array(vocabulary.map { JSONValue($0) })))
-            metadata = .object(members)
+        // The source's SHA-256 (provenance) is computed on one thread while the other streams the
+        // tensors; the header, which holds it, is written last (NativeWriter.writeConcurrently).
+        let vocabulary = try ELMoModel.vocabulary(for: source, path: vocabularyPath)
+        let metadata = { (hash: () throws -> String) throws -> JSONValue in
+            var metadata = try elmoMetadata(source: source, options: options, optionsPath: optionsPath, dtype: dtype,
+                                            archive: archive, sourceHash: hash)
+            // Token-input models need their vocabulary to run: it travels inside the checkpoint.
+            if let vocabulary, case var .object(members) = metadata {
+                members.append(("vocabulary", .array(vocabulary.map { JSONValue($0) })))
+                metadata = .object(members)
+            }
+            return metadata
         }
-        return try write(source: source, metadata: metadata, destination: destination, dtype: dtype, force: force,
-                         progress: progress)
+        let placeholder = try metadata { String(repeating: "0", count: 64) }
+        return try write(source: source, placeholder: placeholder, destination: destination, dtype: dtype, force: force,
+                         progress: progress) {
+            try metadata { hexString(try SHA256.hash(file: source.path)) }
+        }
     }
 
     /// The native metadata: architecture, verbatim config, runtime constants, provenance. An input
     /// written by `elmokit export` keeps the provenance of the checkpoint it was exported from.
     static func elmoMetadata(source: WeightSource, options: ELMoOptions, optionsPath: String?, dtype: DType?,
-                             archive: String? = nil) throws -> JSONValue {
+                             archive: String? = nil, sourceHash: () throws -> String) throws -> JSONValue {
         let inherited: JSONValue?
         switch source {
         case let native as NativeCheckpoint: inherited = native.metadata["provenance"]
@@ -63,7 +73,7 @@ public enum Converter {
             var members: [(String, JSONValue)] = [
                 ("source_format", JSONValue(source is HDF5Weights ? "bilm-tf-hdf5" : "safetensors")),
                 ("source_file", JSONValue(URL(fileURLWithPath: source.path).lastPathComponent)),
-                ("source_sha256", JSONValue(hexString(try SHA256.hash(file: source.path)))),
+                ("source_sha256", JSONValue(try sourceHash())),
                 ("tool", JSONValue("elmokit \(ELMoKitVersion.string)")),
             ]
             if let archive {
@@ -92,23 +102,21 @@ public enum Converter {
     /// Streams every tensor of `source` into a new native file.
     public static func write(source: WeightSource, metadata: JSONValue, destination: String, dtype: DType?, force: Bool,
                              progress: Progress? = nil) throws -> ConversionSummary {
+        try write(source: source, placeholder: metadata, destination: destination, dtype: dtype, force: force,
+                  progress: progress) { metadata }
+    }
+
+    /// Streams every tensor of `source` into a new native file in pieces of `SHA256.pieceBytes`,
+    /// while `metadata` (which must serialise to the length of `placeholder`) is computed.
+    static func write(source: WeightSource, placeholder: JSONValue, destination: String, dtype: DType?, force: Bool,
+                      progress: Progress?, metadata: () throws -> JSONValue) throws -> ConversionSummary {
         let tensors = source.tensorInfos.map { TensorInfo(name: $0.name, dtype: dtype ?? $0.dtype, shape: $0.shape) }
-        let writer = try NativeWriter(destination: destination, metadata: metadata, tensors: tensors, force: force)
-        let total = tensors.reduce(0) { $0 + $1.byteCount }
-        var done = 0
-        while let next = writer.nextTensor {
-            try source.withBytes(next.name, as: next.dtype) { raw in
-                guard raw.count == next.byteCount else {
-                    throw ELMoKitError(.readFailed, "tensor '\(next.name)' read \(raw.count) bytes, expected \(next.byteCount)",
-                                       file: source.path, tensor: next.name)
-                }
-                try writer.write(raw)
-            }
-            done += next.byteCount
-            progress?(done, total)
-        }
-        let digest = try writer.finish()
-        return ConversionSummary(output: destination, tensorCount: tensors.count, bytes: total, sha256: hexString(digest),
-                                 metadata: metadata)
+        let (digest, final) = try NativeWriter.writeConcurrently(
+            destination: destination, tensors: tensors, force: force, placeholder: placeholder, finalMetadata: metadata,
+            data: { tensor, sink in
+                try source.streamBytes(tensor.name, as: tensor.dtype, pieceBytes: SHA256.pieceBytes, sink)
+            }, progress: progress)
+        return ConversionSummary(output: destination, tensorCount: tensors.count, bytes: tensors.reduce(0) { $0 + $1.byteCount },
+                                 sha256: hexString(digest), metadata: final)
     }
 }

@@ -56,10 +56,25 @@ public protocol WeightSource: AnyObject {
     func float32(_ name: String) throws -> FloatTensor
     /// The tensor's bytes as little-endian `dtype` (its stored dtype if nil), passed to `body`.
     func withBytes<R>(_ name: String, as dtype: DType?, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
+    /// The same bytes, passed to `body` in consecutive pieces of about `pieceBytes` (formats that
+    /// can read part of a tensor keep only one piece in memory).
+    func streamBytes(_ name: String, as dtype: DType?, pieceBytes: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
 }
 
 extension WeightSource {
     public func info(_ name: String) -> TensorInfo? { tensorInfos.first { $0.name == name } }
+
+    public func streamBytes(_ name: String, as dtype: DType?, pieceBytes: Int,
+                            _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try withBytes(name, as: dtype) { all in
+            var start = 0
+            repeat {
+                let end = min(all.count, start + max(pieceBytes, 1))
+                try body(UnsafeRawBufferPointer(rebasing: all[start..<end]))
+                start = end
+            } while start < all.count
+        }
+    }
 }
 
 /// Opens a weight file of any supported format, chosen by its content (not its name).

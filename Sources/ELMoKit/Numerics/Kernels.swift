@@ -1,26 +1,134 @@
+import CELMoKernels
 import Foundation
 
 /// Small numeric kernels shared by the ELMo pass and the recurrent cells.
 enum Kernels {
-    @inline(__always) static func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
-
     /// out (rows, n) = x (rows, k) @ W (k, n) + b (n,), W and b as bound tensors.
-    static func affine(_ x: [Float], _ w: FloatTensor, _ b: FloatTensor, into out: inout [Float], rows: Int) {
+    static func affine(_ x: UnsafePointer<Float>, _ w: FloatTensor, _ b: FloatTensor, into out: UnsafeMutablePointer<Float>,
+                       rows: Int) {
         let k = w.shape[0], n = w.shape[1]
-        out.withUnsafeMutableBufferPointer { o in
-            for r in 0..<rows {
-                for j in 0..<n { o[r * n + j] = b.values[j] }
-            }
-            x.withUnsafeBufferPointer { xp in
-                BLAS.gemm(xp.baseAddress!, w.values.baseAddress!, o.baseAddress!, m: rows, n: n, k: k, beta: 1)
-            }
+        b.withValues { bias in
+            for r in 0..<rows { (out + r * n).update(from: bias.baseAddress!, count: n) }
+        }
+        w.withValues { wp in BLAS.gemm(x, wp.baseAddress!, out, m: rows, n: n, k: k, beta: 1) }
+    }
+
+    /// Clamps `count` values in place to [-limit, limit] (no-op without a limit).
+    static func clip(_ p: UnsafeMutablePointer<Float>, count: Int, _ limit: Float?) {
+        guard let limit else { return }
+        for i in 0..<count { p[i] = min(max(p[i], -limit), limit) }
+    }
+
+    /// TF LSTMCell gates over `rows` rows (see elmo_kernels.h): updates c, writes m.
+    static func lstmCell(z: UnsafePointer<Float>, ldz: Int, c: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
+                         rows: Int, dim: Int, forgetBias: Float, cellClip: Float?) {
+        elmk_lstm_cell(z, ldz, c, m, rows, dim, forgetBias, cellClip ?? 0)
+    }
+
+    /// x = g ⊙ relu(t) + (1 − g) ⊙ x with g = σ(gate), elementwise over `count` values.
+    static func highwayCombine(_ x: UnsafeMutablePointer<Float>, gate: UnsafePointer<Float>, transform: UnsafePointer<Float>,
+                               count: Int) {
+        elmk_highway_combine(x, gate, transform, count)
+    }
+
+    /// x = σ(x) and x = tanh(x) in place (the LSTM kernels' own functions).
+    /// σ(x) of one value, for the recurrent cells' fused loops.
+    @inline(__always) static func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
+    static func sigmoid(_ p: UnsafeMutablePointer<Float>, count: Int) { elmk_sigmoid(p, count) }
+    static func tanh(_ p: UnsafeMutablePointer<Float>, count: Int) { elmk_tanh(p, count) }
+
+    /// Which implementation of the LSTM kernels runs on this CPU: "avx2-fma" or "portable".
+    static var vectorPath: String { elmk_vector_path() != 0 ? "avx2-fma" : "portable" }
+
+    /// Tests only: `true` forces the portable kernels, `false` the vector ones (where the CPU has
+    /// them), nil restores detection.
+    static func forcePortable(_ portable: Bool?) { elmk_force_path(portable.map { $0 ? 0 : 1 } ?? -1) }
+}
+
+/// A 64-byte aligned float buffer that never moves while alive. `ensure` grows it, dropping the
+/// contents; the runner keeps one per purpose so the per-step loop allocates nothing.
+final class FloatBuffer: @unchecked Sendable {
+    private(set) var base: UnsafeMutablePointer<Float>
+    private(set) var capacity: Int
+
+    init(capacity: Int = 0) {
+        self.capacity = max(capacity, 16)
+        base = Self.allocate(self.capacity)
+    }
+
+    deinit { free(base) }
+
+    private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, 64, count * MemoryLayout<Float>.stride) == 0, let raw else {
+            fatalError("out of memory allocating \(count) floats")
+        }
+        return raw.bindMemory(to: Float.self, capacity: count)
+    }
+
+    /// A pointer to at least `count` floats (contents undefined after growth).
+    @discardableResult
+    func ensure(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > capacity {
+            free(base)
+            capacity = max(count, capacity + capacity / 2)
+            base = Self.allocate(capacity)
+        }
+        return base
+    }
+
+    /// `count` zeros at the start of the buffer.
+    @discardableResult
+    func zeroed(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let p = ensure(count)
+        p.initialize(repeating: 0, count: count)
+        return p
+    }
+}
+
+/// A (K, N) row-major matrix rearranged for `elmk_matmul_packed`: C += A @ W with every output
+/// element computed as one fused multiply-add chain over k in order, so a row's result never
+/// depends on which other rows share the call (the stateless bit-identity property).
+final class PackedMatrix: @unchecked Sendable {
+    let k: Int, n: Int
+    private let storage: FloatBuffer
+
+    /// Packs rows [firstRow, firstRow + rows) of a (·, N) tensor.
+    init(_ w: FloatTensor, firstRow: Int = 0, rows: Int? = nil) {
+        let n = w.shape[1], k = rows ?? (w.shape[0] - firstRow)
+        self.k = k
+        self.n = n
+        storage = FloatBuffer(capacity: elmk_packed_count(k, n))
+        w.withValues { values in
+            elmk_pack(values.baseAddress! + firstRow * n, n, k, n, storage.base)
         }
     }
 
-    /// v = clamp(v, -limit, limit) when a limit is set.
-    @inline(__always) static func clip(_ v: Float, _ limit: Float?) -> Float {
-        guard let limit else { return v }
-        return min(max(v, -limit), limit)
+    /// Bytes held by the packed copy.
+    var byteCount: Int { elmk_packed_count(k, n) * MemoryLayout<Float>.stride }
+
+    /// C (m, n) += A (m, k) @ W; `lda`/`ldc` are row strides.
+    @inline(__always)
+    func multiplyAccumulate(_ a: UnsafePointer<Float>, lda: Int, into c: UnsafeMutablePointer<Float>, ldc: Int, m: Int) {
+        elmk_matmul_packed(a, lda, storage.base, c, ldc, m, n, k)
+    }
+}
+
+/// Fork-join over a few threads for work whose parts write disjoint memory (the two LSTM
+/// directions, halves of the char CNN's tokens). The caller guarantees the disjointness.
+enum Parallel {
+    private struct UncheckedBox<T>: @unchecked Sendable { let value: T }
+
+    /// Runs `body(0)` … `body(count - 1)` concurrently and returns when all are done.
+    static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        guard count > 1 else {
+            if count == 1 { body(0) }
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            let box = UncheckedBox(value: escapable)
+            DispatchQueue.concurrentPerform(iterations: count) { box.value($0) }
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import CELMoKernels
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -34,7 +35,7 @@ public final class AtomicOutputFile {
         }
         Self.removeStaleTempFiles(for: destination)
         tempPath = folder + "/." + url.lastPathComponent + Self.tempMarker + String(getpid())
-        fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        fd = open(tempPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw ELMoKitError(.writeFailed, "cannot create a file: \(String(cString: strerror(errno)))", file: destination)
         }
@@ -52,6 +53,46 @@ public final class AtomicOutputFile {
 
     public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Writes all of `bytes` at `offset` (pwrite; the file position does not move). Safe to call
+    /// from several threads for disjoint ranges.
+    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        guard var pointer = bytes.baseAddress else { return }
+        var left = bytes.count, position = offset
+        while left > 0 {
+            let n = pwrite(fd, pointer, left, off_t(position))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ELMoKitError(.writeFailed, "write failed: \(String(cString: strerror(errno)))", file: destination)
+            }
+            pointer += n
+            left -= n
+            position += n
+        }
+    }
+
+    /// Starts writing `[offset, offset + count)` to disk without waiting (Linux `sync_file_range`),
+    /// so that `commit`'s fsync has little left to flush. A hint: failures are ignored.
+    public func startWriteback(offset: Int, count: Int) {
+        _ = elmk_start_writeback(fd, Int64(offset), Int64(count))
+    }
+
+    /// Reads back `buffer.count` bytes written at `offset`.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+        guard var pointer = buffer.baseAddress else { return }
+        var left = buffer.count, position = offset
+        while left > 0 {
+            let n = pread(fd, pointer, left, off_t(position))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                throw ELMoKitError(.writeFailed, "cannot read back the output: \(n < 0 ? String(cString: strerror(errno)) : "short file")",
+                                   file: destination)
+            }
+            pointer += n
+            left -= n
+            position += n
+        }
     }
 
     /// Closes our descriptor so a library that creates files by path (HDF5) can write `tempPath`.

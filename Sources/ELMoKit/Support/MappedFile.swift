@@ -68,6 +68,16 @@ public final class MappedFile: @unchecked Sendable {
         return UnsafeRawBufferPointer(start: base + offset, count: length)
     }
 
+    /// Drops this process's mapping of the pages under `range` (they stay in the page cache and
+    /// fault back in if touched again): a streaming pass over a large map keeps its RSS flat.
+    public func release(_ range: UnsafeRawBufferPointer) {
+        guard let start = range.baseAddress, range.count > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = Int(bitPattern: start) / page * page
+        let last = (Int(bitPattern: start) + range.count + page - 1) / page * page
+        madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, MADV_DONTNEED)
+    }
+
     /// Asks the kernel to read ahead; used before whole-file passes such as hashing.
     public func adviseSequential() {
         if let base, !ownsHeapCopy { madvise(UnsafeMutableRawPointer(mutating: base), count, MADV_SEQUENTIAL) }

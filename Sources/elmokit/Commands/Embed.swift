@@ -6,15 +6,38 @@ struct EmbedCommand: Command {
     static let abstract = "Compute ELMo embeddings for a text file, one sentence per line."
     static let usage = "embed MODEL --input sentences.txt -o out.hdf5 [--all | --top | --average] [--batch-size N] [--stateful] [--threads N] [--shard i/n]"
     static let discussion = """
-    Output layout = the 'allennlp elmo' command's: dataset "<line>" per sentence, float32,
-    (L+1, n, 2P) with --all (default) or (n, 2P) with --top / --average, plus 'sentence_to_index'.
-    Tokens are split on whitespace. An empty line gives a (L+1, 0, 2P) dataset (AllenNLP refuses
-    blank lines). Stateless by default: each sentence starts from zero LSTM state, so its
-    embedding does not depend on its neighbours; --stateful carries state from batch to batch as
-    AllenNLP does. --shard i/n processes lines i, i+n, i+2n, … (keys stay the global line
-    numbers), to split a corpus across machines or a Slurm array. --mix w0,w1,… [--gamma G]
-    [--layer-norm] writes AllenNLP's scalar mix instead; with --layer-norm the statistics run over
-    each batch, as in AllenNLP, so results then depend on --batch-size.
+    Output layout = the 'allennlp elmo' command's: dataset "<line>" per sentence (line numbers from
+    0), float32, (L+1, n, 2P) with --all (default) or (n, 2P) with --top / --average, plus
+    'sentence_to_index', a (1,) string dataset holding a JSON map from each line (stripped, as
+    AllenNLP keys it) to its dataset name; a repeated line keeps its first place and its last key.
+
+    Input: UTF-8 text, one sentence per line; a line ends at LF, CRLF or CR.
+    Invalid UTF-8 is an error (exit 2) and nothing is written. Tokens are split exactly as
+    Python's str.split() splits them in AllenNLP and bilm-tf: on Unicode whitespace and
+    U+001C-U+001F, nothing else (a combining mark after a space starts the next token).
+    Empty lines, and lines of only whitespace, give a (L+1, 0, 2P) dataset (AllenNLP refuses them).
+    Odd tokens are embedded as bilm-tf and AllenNLP embed them: a token longer than 48 UTF-8 bytes
+    is cut to its first 48 bytes, even inside a multibyte character; the literal tokens <S> and
+    </S> get the sentence-boundary codes; control characters are ordinary bytes.
+
+    Stateless by default: each sentence starts from zero LSTM state, so its embedding does not
+    depend on its neighbours, to the bit, whatever --batch-size and --threads. Lines are bucketed:
+    a window of lines (about 8k tokens) is sorted by length and cut into batches of similar
+    lengths, and results are written in input order; every dataset is identical to an unbucketed
+    run's. Very long lines: a batch holds at most max(4096, 128 x batch size) tokens, so a longer
+    line runs in a batch of its own, and the forward pass's memory follows the longest line (for
+    the original model about 22 KiB per token of it with --all), not the number of lines. The
+    input's lines and the sentence_to_index map are held in memory, as in AllenNLP.
+    --stateful carries LSTM state from batch to batch as AllenNLP's ElmoEmbedder does: batches are
+    --batch-size consecutive lines, never reordered or split, and results depend on --batch-size.
+    --threads 1 runs on one core; 2 or more run the forward and backward LSTMs concurrently
+    (default: one per core).
+    --shard i/n processes lines i, i+n, i+2n, ... (keys stay the global line numbers), to split a
+    corpus across machines or a Slurm array.
+    --mix w0,w1,… [--gamma G] [--layer-norm] writes AllenNLP's scalar mix, (n, 2P), instead of
+    the layers; --layer-norm normalises each layer over the sentence's own tokens (AllenNLP uses
+    the whole batch, which would make a sentence depend on its neighbours).
+    A progress bar with tokens/s is drawn on stderr only when stderr is a terminal.
     """
     static let options = [
         CommonOptions.options,
@@ -29,7 +52,7 @@ struct EmbedCommand: Command {
         OptionSpec(long: "layer-norm", help: "Normalise each layer over the batch before mixing (AllenNLP do_layer_norm)."),
         OptionSpec(long: "batch-size", short: "b", value: "N", help: "Sentences per batch (default 32)."),
         OptionSpec(long: "stateful", help: "Carry LSTM state across batches (AllenNLP behaviour)."),
-        OptionSpec(long: "threads", short: "t", value: "N", help: "BLAS threads; 0 or absent: one per core."),
+        OptionSpec(long: "threads", short: "t", value: "N", help: "Threads; 0 or absent: one per core."),
         OptionSpec(long: "shard", value: "i/n", help: "Process only lines i, i+n, i+2n, … (0 <= i < n)."),
         CommonOptions.force,
         CommonOptions.json,
@@ -52,7 +75,7 @@ struct EmbedCommand: Command {
             mix = ScalarMix(weights: weights.map { $0! }, gamma: try args.double("gamma", default: 1), layerNorm: args.flag("layer-norm"))
         }
         let batchSize = try args.int("batch-size", default: 32, range: 1...4096)
-        BLAS.setThreads(try args.int("threads", default: 0, range: 0...256))
+        let threads = try args.int("threads", default: 0, range: 0...256)
         var shard = (index: 0, count: 1)
         if let text = args.value("shard") {
             let parts = text.split(separator: "/").compactMap { Int($0) }
@@ -63,25 +86,22 @@ struct EmbedCommand: Command {
         }
         let lines = try TextFile.lines(input)
         let model = try ELMoModel(weightsPath: modelPath, optionsPath: args.value("options"), vocabularyPath: args.value("vocab"))
-        let runner = ELMoRunner(model: model, stateful: args.flag("stateful"))
+        let runner = ELMoRunner(model: model, stateful: args.flag("stateful"),
+                                threads: threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : threads)
         let mine = lines.indices.filter { $0 % shard.count == shard.index }
+        let sentences = mine.map { SentenceSet.tokens(lines[$0]) }
         let output = try EmbeddingOutputFile(destination: destination, selection: selection, force: args.flag("force"))
         let bar = ProgressBar("embedding")
-        let totalTokens = mine.reduce(0) { $0 + SentenceSet.tokens(lines[$1]).count }
+        let totalTokens = sentences.reduce(0) { $0 + $1.count }
         var tokensDone = 0
-        var start = 0
-        while start < mine.count {
-            let batch = Array(mine[start..<min(start + batchSize, mine.count)])
-            let embeddings = runner.embed(batch.map { SentenceSet.tokens(lines[$0]) })
-            let mixed = try mix?.mix(embeddings)
-            for (i, (line, embedding)) in zip(batch, embeddings).enumerated() {
-                try output.add(line: line, sentence: lines[line].trimmingCharacters(in: .whitespaces), embedding: embedding, mixed: mixed?[i])
-                tokensDone += embedding.tokenCount
-            }
+        try EmbeddingBatcher(batchSize: batchSize).run(runner, sentences: sentences, emit: { i, embedding in
+            try output.add(line: mine[i], sentence: SentenceSet.stripped(lines[mine[i]]), embedding: embedding,
+                           mixed: try mix?.mix([embedding])[0])
+        }, progress: { tokens in
+            tokensDone += tokens
             let rate = bar.elapsed > 0 ? Int(Double(tokensDone) / bar.elapsed) : 0
             bar.update(tokensDone, max(totalTokens, 1), rate: "\(rate) tokens/s")
-            start += batchSize
-        }
+        })
         try output.commit()
         bar.finish()
         if out.json {

@@ -27,6 +27,60 @@ final class ConversionTests: XCTestCase {
         XCTAssertEqual(try sha(first), try sha(twice))
     }
 
+    /// convert streams tensors in pieces: any piece size gives the same bytes as a whole read,
+    /// for HDF5 (row slabs, also when narrowing to float16), native and the default implementation.
+    func test_streamedPieces_equalWholeTensorBytes() throws {
+        let weights = try TestData.reference("elmo/lm_weights.hdf5")
+        let h5 = try HDF5Weights(path: weights)
+        let native = try NativeCheckpoint(path: try TestData.referenceNative(self))
+        let memory = MemoryWeights([FloatTensor(name: "t", shape: [3, 5], array: (0..<15).map { Float($0) / 7 })])
+        let sources: [(WeightSource, String)] = [(h5, "RNN_0/RNN/MultiRNNCell/Cell0/LSTMCell/W_0"), (h5, "char_embed"),
+                                                  (native, "RNN_1/RNN/MultiRNNCell/Cell1/LSTMCell/W_0"), (memory, "t")]
+        for (source, name) in sources {
+            for dtype in [nil, DType.float16] {
+                let whole = try source.withBytes(name, as: dtype) { Array($0) }
+                for pieceBytes in [1, 4, 100, 1000, 1 << 20] {
+                    var pieces: [UInt8] = []
+                    var count = 0
+                    try source.streamBytes(name, as: dtype, pieceBytes: pieceBytes) { pieces += $0; count += 1 }
+                    XCTAssertEqual(pieces, whole, "\(name) \(String(describing: dtype)) pieces of \(pieceBytes)")
+                    if pieceBytes >= whole.count { XCTAssertEqual(count, 1) }
+                }
+            }
+        }
+    }
+
+    /// The two-thread writer: a failure on either side is reported as itself and leaves no file.
+    func test_concurrentWriter_reportsFailures_andLeavesNoFile() throws {
+        let folder = try TestData.scratch(self)
+        let path = folder.appendingPathComponent("x.elmk").path
+        let tensors = [TensorInfo(name: "a", dtype: .float32, shape: [1000]), TensorInfo(name: "b", dtype: .float32, shape: [3])]
+        let zeros = [UInt8](repeating: 0, count: 4000)
+        let placeholder = JSONValue.object([("k", JSONValue("0000"))])
+        XCTAssertThrowsCode(.optionsInvalid, try NativeWriter.writeConcurrently(
+            destination: path, tensors: tensors, force: false, placeholder: placeholder,
+            finalMetadata: { throw ELMoKitError(.optionsInvalid, "no metadata") },
+            data: { t, sink in try zeros.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<t.byteCount])) } }))
+        XCTAssertThrowsCode(.readFailed, try NativeWriter.writeConcurrently(
+            destination: path, tensors: tensors, force: false, placeholder: placeholder,
+            finalMetadata: { .object([("k", JSONValue("1234"))]) },
+            data: { t, sink in if t.name == "b" { throw ELMoKitError(.readFailed, "no data") } }))
+        XCTAssertThrowsCode(.writeFailed, try NativeWriter.writeConcurrently(
+            destination: path, tensors: tensors, force: false, placeholder: placeholder,
+            finalMetadata: { .object([("k", JSONValue(String(repeating: "x", count: 200)))]) },
+            data: { t, sink in try zeros.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<t.byteCount])) } }))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), [])
+        // And a success reads back with every rule checked.
+        let (digest, _) = try NativeWriter.writeConcurrently(
+            destination: path, tensors: tensors, force: false, placeholder: placeholder,
+            finalMetadata: { .object([("k", JSONValue("1234"))]) },
+            data: { t, sink in try zeros.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<t.byteCount])) } })
+        let checkpoint = try NativeCheckpoint(path: path)
+        try checkpoint.verifyIntegrity()
+        XCTAssertEqual(checkpoint.storedSHA256, digest)
+        XCTAssertEqual(checkpoint.metadata["k"], JSONValue("1234"))
+    }
+
     func test_metadata_keepsOptionsVerbatim_andProvenance() throws {
         let native = try NativeCheckpoint(path: try TestData.referenceNative(self))
         let options = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: try TestData.reference("elmo/options.json")))))

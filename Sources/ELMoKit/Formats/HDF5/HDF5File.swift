@@ -197,6 +197,61 @@ public final class HDF5File: @unchecked Sendable {
         return try read(name, memoryType: memType, as: UInt8.self, elementSize: dtype.size)
     }
 
+    /// Streams a float dataset as little-endian bytes of `dtype` (see `readBytes`) in pieces of
+    /// whole rows along the first dimension, about `pieceBytes` each (one row if a row is larger),
+    /// through one reused buffer: memory stays at one piece whatever the dataset's size.
+    public func readBytes(_ name: String, as dtype: DType, pieceBytes: Int,
+                          _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let ds = try openDataset(name)
+        defer { H5Dclose(ds) }
+        let type = H5Dget_type(ds)
+        defer { H5Tclose(type) }
+        let stored = Self.storedType(type)
+        guard case .float = stored else {
+            throw ELMoKitError(.unsupportedDType, "dataset '\(name)' holds \(stored), expected float weights",
+                               file: path, tensor: name)
+        }
+        let shape = try datasetShape(ds, name)
+        let count = shape.reduce(1, *)
+        if count == 0 { return }
+        let memType = try HDF5Types.fileType(for: dtype)
+        defer { H5Tclose(memType) }
+        let rowBytes = shape.dropFirst().reduce(1, *) * dtype.size
+        let rowsPerPiece = shape.isEmpty ? 1 : max(1, pieceBytes / max(rowBytes, 1))
+        if shape.isEmpty || rowsPerPiece >= shape[0] {
+            var bytes = [UInt8](repeating: 0, count: count * dtype.size)
+            let rc = bytes.withUnsafeMutableBytes {
+                H5Dread(ds, memType, ek_H5S_ALL(), ek_H5S_ALL(), ek_H5P_DEFAULT(), $0.baseAddress)
+            }
+            guard rc >= 0 else { throw HDF5Errors.failure("H5Dread", file: path, object: name) }
+            try bytes.withUnsafeBytes(body)
+            return
+        }
+        let fileSpace = H5Dget_space(ds)
+        guard fileSpace >= 0 else { throw HDF5Errors.failure("H5Dget_space", file: path, object: name) }
+        defer { H5Sclose(fileSpace) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: rowsPerPiece * rowBytes, alignment: 64)
+        defer { buffer.deallocate() }
+        var start = 0
+        while start < shape[0] {
+            let rows = min(rowsPerPiece, shape[0] - start)
+            var offset = [hsize_t](repeating: 0, count: shape.count)
+            offset[0] = hsize_t(start)
+            var counts = shape.map { hsize_t($0) }
+            counts[0] = hsize_t(rows)
+            guard H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, offset, nil, counts, nil) >= 0 else {
+                throw HDF5Errors.failure("H5Sselect_hyperslab", file: path, object: name)
+            }
+            let memSpace = H5Screate_simple(Int32(shape.count), counts, nil)
+            guard memSpace >= 0 else { throw HDF5Errors.failure("H5Screate_simple", file: path, object: name) }
+            let rc = H5Dread(ds, memType, memSpace, fileSpace, ek_H5P_DEFAULT(), buffer.baseAddress)
+            H5Sclose(memSpace)
+            guard rc >= 0 else { throw HDF5Errors.failure("H5Dread", file: path, object: name) }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<(rows * rowBytes)]))
+            start += rows
+        }
+    }
+
     private func read<T>(_ name: String, memoryType: hid_t, as: T.Type, elementSize: Int? = nil) throws -> [T]
         where T: Numeric
     {

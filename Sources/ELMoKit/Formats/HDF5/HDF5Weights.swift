@@ -37,6 +37,17 @@ public final class HDF5Weights: WeightSource {
         return try bytes.withUnsafeBytes { try FloatConversion.convert($0, from: info.dtype, to: dtype).withUnsafeBytes(body) }
     }
 
+    /// Streams the tensor in row slabs of about `pieceBytes` (converted slab by slab if `dtype`
+    /// differs from the stored precision): memory stays at one slab.
+    public func streamBytes(_ name: String, as dtype: DType?, pieceBytes: Int,
+                            _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let info = info(name) else { throw missing(name) }
+        try file.readBytes(name, as: info.dtype, pieceBytes: pieceBytes) { piece in
+            guard let dtype, dtype != info.dtype else { return try body(piece) }
+            try FloatConversion.convert(piece, from: info.dtype, to: dtype).withUnsafeBytes(body)
+        }
+    }
+
     private func missing(_ name: String) -> ELMoKitError {
         if let other = nonFloatDatasets.first(where: { $0.path == name }) {
             return ELMoKitError(.unsupportedDType, "dataset '\(name)' holds \(other.type), expected float weights",

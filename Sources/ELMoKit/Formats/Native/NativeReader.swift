@@ -258,12 +258,26 @@ public final class NativeCheckpoint: @unchecked Sendable {
     /// Checks every tensor's CRC-32, the padding and the file's SHA-256. Throws on the first
     /// damaged tensor, naming it; `damagedTensors()` lists them all.
     public func verifyIntegrity() throws {
-        if let first = damagedTensors().first {
+        // Two passes over the map at once: CRC-32s and padding on one thread, SHA-256 on the other
+        // (SHA-256 alone runs at about 1.7 GB/s here; it bounds the whole check). Errors are
+        // reported in the same order as a sequential check would find them.
+        var damaged: [String] = []
+        var padding: Result<Void, Error> = .success(())
+        var digest: [UInt8] = []
+        file.adviseSequential()
+        Parallel.forEach(2) { part in
+            if part == 0 {
+                digest = computeSHA256()
+            } else {
+                damaged = damagedTensors()
+                padding = Result { try checkPadding() }
+            }
+        }
+        if let first = damaged.first {
             throw ELMoKitError(.tensorChecksum, "integrity check failed: tensor '\(first)' does not match its CRC-32 (data corrupted)",
                                file: path, tensor: first)
         }
-        try checkPadding()
-        let digest = computeSHA256()
+        try padding.get()
         guard digest == storedSHA256 else {
             throw ELMoKitError(.fileHash, "integrity check failed: SHA-256 of the file is \(hexString(digest)), trailer says \(hexString(storedSHA256))",
                                file: path)
@@ -312,6 +326,28 @@ extension NativeCheckpoint: WeightSource {
             return FloatTensor(name: name, shape: e.info.shape, view: view, owner: self)
         }
         return FloatTensor(name: name, shape: e.info.shape, array: FloatConversion.toFloat32(raw, dtype: e.info.dtype))
+    }
+
+    /// Streams a tensor's bytes in pieces, releasing each piece's pages after use (flat RSS).
+    public func streamBytes(_ name: String, as dtype: DType?, pieceBytes: Int,
+                            _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let e = entry(name) else {
+            throw ELMoKitError(.missingTensor, "no tensor '\(name)'", file: path, tensor: name)
+        }
+        let raw = bytes(of: e)
+        let size = e.info.dtype.size, step = max(1, (pieceBytes + size - 1) / size) * size  // whole elements
+        var start = 0
+        repeat {
+            let end = min(raw.count, start + step)
+            let piece = UnsafeRawBufferPointer(rebasing: raw[start..<end])
+            if dtype == nil || dtype == e.info.dtype {
+                try body(piece)
+            } else {
+                try FloatConversion.convert(piece, from: e.info.dtype, to: dtype!).withUnsafeBytes(body)
+            }
+            file.release(piece)
+            start = end
+        } while start < raw.count
     }
 
     public func withBytes<R>(_ name: String, as dtype: DType?, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {

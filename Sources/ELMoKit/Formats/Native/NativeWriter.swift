@@ -1,3 +1,5 @@
+import Foundation
+
 /// Streams a native checkpoint: header first, then each tensor's bytes in table order (in as many
 /// pieces as the caller likes), then the trailer with the CRCs and SHA-256 computed on the way.
 /// Memory use is the header plus whatever piece the caller hands in. See docs/FORMAT.md.
@@ -141,5 +143,151 @@ public final class NativeWriter {
         try output.commit()
         state = .finished
         return digest
+    }
+}
+
+extension NativeWriter {
+    /// Writes a whole checkpoint with two threads, for `convert`. One thread streams every tensor's
+    /// bytes (from `data`) to its place in the file, with CRC-32s, padding included, in file order.
+    /// The other first runs `finalMetadata` (`convert` hashes the source file there, for
+    /// provenance), then writes the header and follows the writer through the file with the
+    /// SHA-256, reading back what is already written; it ends with the trailer and the hash.
+    /// `placeholder` fixes the header's length: the final metadata must serialise to the same
+    /// number of bytes (same keys, same-length values). Memory: one piece per thread. The output
+    /// is committed (fsynced, renamed) only on success. `data(tensor, sink)` must pass the tensor's
+    /// bytes to `sink`, in order, in any number of pieces.
+    public static func writeConcurrently(destination: String, tensors unsorted: [TensorInfo], force: Bool,
+                                         placeholder: JSONValue, finalMetadata: () throws -> JSONValue,
+                                         data: (TensorInfo, (UnsafeRawBufferPointer) throws -> Void) throws -> Void,
+                                         progress: ((_ done: Int, _ total: Int) -> Void)? = nil)
+        throws -> (digest: [UInt8], metadata: JSONValue)
+    {
+        let tensors = unsorted.sorted { NativeFormat.canonicalOrder($0.name, $1.name) }
+        for (a, b) in zip(tensors, tensors.dropFirst()) where a.name == b.name {
+            throw ELMoKitError(.nativeDuplicateName, "two tensors named '\(a.name)'", tensor: a.name)
+        }
+        guard tensors.count <= NativeFormat.maxTensorCount else {
+            throw ELMoKitError(.nativeTensorCount, "\(tensors.count) tensors, at most \(NativeFormat.maxTensorCount)")
+        }
+        let dataOffset = try header(metadata: placeholder, tensors: tensors).count
+        var offsets: [Int] = []
+        var end = 0
+        for t in tensors {
+            offsets.append(end)
+            end = Int(alignUp(UInt64(end + t.byteCount), UInt64(NativeFormat.alignment))!)
+        }
+        let trailerStart = dataOffset + end
+        let total = tensors.reduce(0) { $0 + $1.byteCount }
+        let output = try AtomicOutputFile(destination: destination, force: force)
+
+        // The writer publishes how far the file is complete; the hasher waits on it.
+        let progressLock = NSCondition()
+        var writtenTo = dataOffset  // bytes [dataOffset, writtenTo) are in the file
+        var writerDone = false, hasherFailed = false
+        var dataError: Error?, hashResult: Result<(digest: [UInt8], metadata: JSONValue), Error> =
+            .failure(ELMoKitError(.writeFailed, "not hashed"))
+        var crcs: [UInt32] = []
+
+        func publish(_ position: Int? = nil, done: Bool = false) -> Bool {
+            progressLock.lock()
+            defer { progressLock.unlock() }
+            if let position { writtenTo = position }
+            if done { writerDone = true }
+            progressLock.broadcast()
+            return !hasherFailed
+        }
+
+        Parallel.forEach(2) { part in
+            if part == 1 {
+                // Writer: tensor bytes and padding, in file order, CRC-32 per tensor.
+                do {
+                    var done = 0
+                    for (i, t) in tensors.enumerated() {
+                        var written = 0, crc: UInt32 = 0
+                        let base = dataOffset + offsets[i]
+                        try data(t) { piece in
+                            guard piece.count <= t.byteCount - written else {
+                                throw ELMoKitError(.writeFailed, "writer: tensor '\(t.name)' got more than its \(t.byteCount) bytes",
+                                                   file: destination, tensor: t.name)
+                            }
+                            crc = CRC32.checksum(piece, continuing: crc)
+                            try output.write(piece, at: base + written)
+                            output.startWriteback(offset: base + written, count: piece.count)
+                            written += piece.count
+                            guard publish(base + written) else {
+                                throw ELMoKitError(.writeFailed, "stopped: the metadata could not be computed", file: destination)
+                            }
+                        }
+                        guard written == t.byteCount else {
+                            throw ELMoKitError(.readFailed, "tensor '\(t.name)' gave \(written) bytes, expected \(t.byteCount)",
+                                               file: destination, tensor: t.name)
+                        }
+                        crcs.append(crc)
+                        let padEnd = dataOffset + (i + 1 < tensors.count ? offsets[i + 1] : end)
+                        if padEnd > base + written {
+                            try [UInt8](repeating: 0, count: padEnd - base - written).withUnsafeBytes { try output.write($0, at: base + written) }
+                        }
+                        _ = publish(padEnd)
+                        done += t.byteCount
+                        progress?(done, total)
+                    }
+                } catch {
+                    dataError = error
+                }
+                _ = publish(done: true)
+                return
+            }
+            // Hasher: metadata, header, then SHA-256 of the file as the writer completes it.
+            hashResult = Result {
+                let metadata: JSONValue
+                do { metadata = try finalMetadata() } catch {
+                    progressLock.lock()
+                    hasherFailed = true
+                    progressLock.unlock()
+                    throw error
+                }
+                let head = try header(metadata: metadata, tensors: tensors)
+                guard head.count == dataOffset else {
+                    throw ELMoKitError(.writeFailed, "internal error: the final header (\(head.count) bytes) differs in length from the placeholder's (\(dataOffset))",
+                                       file: destination)
+                }
+                try head.withUnsafeBytes { try output.write($0, at: 0) }
+                let sha = SHA256()
+                sha.update(head)
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: SHA256.pieceBytes, alignment: 4096)
+                defer { buffer.deallocate() }
+                var hashed = dataOffset
+                while hashed < trailerStart {
+                    progressLock.lock()
+                    while writtenTo <= hashed && !writerDone { progressLock.wait() }
+                    let available = writtenTo, finished = writerDone
+                    progressLock.unlock()
+                    if available <= hashed && finished { throw ELMoKitError(.writeFailed, "the data writer stopped", file: destination) }
+                    let n = min(buffer.count, available - hashed)
+                    let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n])
+                    try output.read(into: piece, at: hashed)
+                    sha.update(UnsafeRawBufferPointer(piece))
+                    hashed += n
+                }
+                // The CRCs are complete once the writer has reached the trailer.
+                progressLock.lock()
+                while !writerDone { progressLock.wait() }
+                progressLock.unlock()
+                var trailer = ByteBuffer()
+                for crc in crcs { trailer.append(crc) }
+                trailer.append(NativeFormat.endMagic)
+                try trailer.bytes.withUnsafeBytes { try output.write($0, at: trailerStart) }
+                sha.update(trailer.bytes)
+                let digest = sha.finalize()
+                try digest.withUnsafeBytes { try output.write($0, at: trailerStart + trailer.bytes.count) }
+                return (digest, metadata)
+            }
+        }
+        // A metadata failure stops the writer too: report the cause, not the writer's stop.
+        if hasherFailed { _ = try hashResult.get() }
+        if let dataError { throw dataError }
+        let (digest, metadata) = try hashResult.get()
+        try output.commit()
+        return (digest, metadata)
     }
 }

@@ -141,100 +141,156 @@ public final class ELMoModel: @unchecked Sendable {
         throw ELMoKitError(.usage, "this file does not embed its options; pass --options OPTIONS.json\(hint)", file: source.path)
     }
 
+    // MARK: - Packed recurrent weights
+
+    /// A cell's recurrent matrix W_0[in:in+P] and projection W_P_0, packed for the batch-independent
+    /// kernel (`PackedMatrix`). Built on first use and shared by every runner of this model.
+    struct PackedCell {
+        let recurrent: PackedMatrix
+        let projection: PackedMatrix?
+    }
+
+    private let packLock = NSLock()
+    private var packed: [[PackedCell]]?
+
+    /// The packed cells [direction][layer]; the first call packs them (directions in parallel
+    /// when `threads` > 1). About 45% of the weights' size for the original model.
+    func packedCells(threads: Int = 1) -> [[PackedCell]] {
+        packLock.lock()
+        defer { packLock.unlock() }
+        if let packed { return packed }
+        let P = options.projectionDim
+        var result = [[PackedCell]](repeating: [], count: cells.count)
+        let lock = NSLock()
+        let work = { (d: Int) in
+            let row = self.cells[d].map { cell in
+                PackedCell(recurrent: PackedMatrix(cell.w0, firstRow: cell.w0.shape[0] - P, rows: P),
+                           projection: cell.projection.map { PackedMatrix($0) })
+            }
+            lock.lock()
+            result[d] = row
+            lock.unlock()
+        }
+        if threads > 1 && cells.count > 1 {
+            Parallel.forEach(cells.count, work)
+        } else {
+            for d in cells.indices { work(d) }
+        }
+        packed = result
+        return result
+    }
+
+    /// Bytes of packed weights held (0 until the first embed).
+    public var packedByteCount: Int {
+        packLock.lock()
+        defer { packLock.unlock() }
+        return packed?.joined().reduce(0) { $0 + $1.recurrent.byteCount + ($1.projection?.byteCount ?? 0) } ?? 0
+    }
+
     // MARK: - Token embedding: char CNN → max over time → activation → highway → projection
+
+    /// Tokens per char-CNN pass: bounds the scratch memory (the widest filter bank's output is
+    /// tokens × 50 × n floats) while keeping the GEMMs large.
+    static let charCNNChunk = 64
 
     /// Context-free token vectors (n, P) for `tokens`, computed in chunks to bound memory.
     func tokenVectors(_ tokens: [String]) -> [Float] {
+        var out = [Float](repeating: 0, count: tokens.count * options.projectionDim)
+        out.withUnsafeMutableBufferPointer { tokenVectors(tokens[...], into: $0.baseAddress!) }
+        return out
+    }
+
+    /// Writes the (n, P) token vectors of `tokens` to `out`. Each token's vector depends only on
+    /// the token (the GEMMs give the same bits per row whatever the chunk), so any split of the
+    /// tokens, across calls or threads, gives the same values.
+    func tokenVectors(_ tokens: ArraySlice<String>, into out: UnsafeMutablePointer<Float>) {
         let P = options.projectionDim
-        var out = [Float](repeating: 0, count: tokens.count * P)
-        guard let cnn = options.charCNN else { return embeddingRows(tokens) }
-        let chunk = 256
-        var start = 0
-        while start < tokens.count {
-            let end = min(start + chunk, tokens.count)
-            let vectors = charCNNForward(Array(tokens[start..<end]), cnn)
-            out.replaceSubrange((start * P)..<(end * P), with: vectors)
+        guard let cnn = options.charCNN else {
+            embeddingRows(tokens, into: out)
+            return
+        }
+        let scratch = CharCNNScratch()
+        var start = tokens.startIndex
+        while start < tokens.endIndex {
+            let end = min(start + Self.charCNNChunk, tokens.endIndex)
+            charCNNForward(tokens[start..<end], cnn, scratch, into: out + (start - tokens.startIndex) * P)
             start = end
         }
-        return out
     }
 
     /// Token-input models: one `embedding` row per token; unknown tokens take `<UNK>`'s row, or
     /// zeros (bilm-tf's padding row) when the vocabulary has none.
-    private func embeddingRows(_ tokens: [String]) -> [Float] {
+    private func embeddingRows(_ tokens: ArraySlice<String>, into out: UnsafeMutablePointer<Float>) {
         let P = options.projectionDim
-        var out = [Float](repeating: 0, count: tokens.count * P)
+        out.initialize(repeating: 0, count: tokens.count * P)
         tokenEmbedding!.withValues { table in
             for (t, token) in tokens.enumerated() {
                 guard let row = vocabulary[token] ?? vocabulary["<UNK>"] else { continue }
                 for p in 0..<P { out[t * P + p] = table[row * P + p] }
             }
         }
-        return out
     }
 
-    private func charCNNForward(_ tokens: [String], _ cnn: ELMoOptions.CharCNN) -> [Float] {
+    /// Reused buffers of one char-CNN caller.
+    final class CharCNNScratch {
+        let e = FloatBuffer(), patches = FloatBuffer(), y = FloatBuffer(), f = FloatBuffer()
+        let gate = FloatBuffer(), transform = FloatBuffer()
+    }
+
+    private func charCNNForward(_ tokens: ArraySlice<String>, _ cnn: ELMoOptions.CharCNN, _ s: CharCNNScratch,
+                                into out: UnsafeMutablePointer<Float>) {
         let N = tokens.count, C = cnn.maxCharactersPerToken, E = cnn.embeddingDim, F = cnn.totalFilters
         let encoder = CharacterEncoder(maxCharacters: C)
         // e (N*C, E): the char embedding of every slot; shifted id 0 is the zero row.
-        var e = [Float](repeating: 0, count: N * C * E)
-        let table = charEmbed!.values
-        for (t, token) in tokens.enumerated() {
-            for (s, id) in encoder.ids(for: token).enumerated() where id > 0 {
-                let row = Int(id) - 1
-                for q in 0..<E { e[(t * C + s) * E + q] = table[row * E + q] }
+        let e = s.e.zeroed(N * C * E)
+        charEmbed!.withValues { table in
+            for (t, token) in tokens.enumerated() {
+                for (slot, id) in encoder.ids(for: token).enumerated() where id > 0 {
+                    (e + (t * C + slot) * E).update(from: table.baseAddress! + (Int(id) - 1) * E, count: E)
+                }
             }
         }
         // Convolutions as one GEMM per filter bank over all tokens (im2col): row τ of the patch
         // matrix is e[τ*E ..< (τ+w)*E], a contiguous run since e is (N*C, E) row-major.
-        var f = [Float](repeating: 0, count: N * F)
+        let f = s.f.ensure(N * F)
         var column = 0
+        let relu = cnn.activation == "relu"
         for (i, filter) in cnn.filters.enumerated() {
             let w = filter.width, n = filter.count
             let rows = N * C - w + 1
-            var patches = [Float](repeating: 0, count: rows * w * E)
-            patches.withUnsafeMutableBufferPointer { pp in
-                e.withUnsafeBufferPointer { ep in
-                    for r in 0..<rows {
-                        (pp.baseAddress! + r * w * E).update(from: ep.baseAddress! + r * E, count: w * E)
+            let patches = s.patches.ensure(rows * w * E)
+            for r in 0..<rows { (patches + r * w * E).update(from: e + r * E, count: w * E) }
+            let y = s.y.ensure(rows * n)
+            convWeights[i].withValues { wp in BLAS.gemm(patches, wp.baseAddress!, y, m: rows, n: n, k: w * E) }
+            // Max over time, then bias and activation (bilm-tf's order).
+            convBiases[i].withValues { bias in
+                for t in 0..<N {
+                    let best = y + t * C * n  // row τ = 0 of token t, reused as the running max
+                    for tau in 1...(C - w) {
+                        let row = y + (t * C + tau) * n
+                        for m in 0..<n where row[m] > best[m] { best[m] = row[m] }
                     }
-                }
-            }
-            var y = [Float](repeating: 0, count: rows * n)
-            patches.withUnsafeBufferPointer { pp in
-                y.withUnsafeMutableBufferPointer { yp in
-                    convWeights[i].withValues { wp in
-                        BLAS.gemm(pp.baseAddress!, wp.baseAddress!, yp.baseAddress!, m: rows, n: n, k: w * E)
+                    let dst = f + t * F + column
+                    for m in 0..<n {
+                        let v = best[m] + bias[m]
+                        dst[m] = relu ? max(v, 0) : tanhf(v)
                     }
-                }
-            }
-            let bias = convBiases[i].values
-            let relu = cnn.activation == "relu"
-            for t in 0..<N {
-                for m in 0..<n {
-                    var best = -Float.infinity
-                    for tau in 0...(C - w) { best = max(best, y[(t * C + tau) * n + m]) }
-                    let v = best + bias[m]
-                    f[t * F + column + m] = relu ? max(v, 0) : tanhf(v)
                 }
             }
             column += n
         }
         // Highway (TF form): g = σ(f·W_carry + b_carry); f ← g ⊙ relu(f·W_transform + b_transform) + (1−g) ⊙ f.
-        var gate = [Float](repeating: 0, count: N * F)
-        var transform = [Float](repeating: 0, count: N * F)
+        let gate = s.gate.ensure(N * F), transform = s.transform.ensure(N * F)
         for layer in highways {
-            Kernels.affine(f, layer.wCarry, layer.bCarry, into: &gate, rows: N)
-            Kernels.affine(f, layer.wTransform, layer.bTransform, into: &transform, rows: N)
-            for k in 0..<(N * F) {
-                let g = Kernels.sigmoid(gate[k])
-                f[k] = g * max(transform[k], 0) + (1 - g) * f[k]
-            }
+            Kernels.affine(f, layer.wCarry, layer.bCarry, into: gate, rows: N)
+            Kernels.affine(f, layer.wTransform, layer.bTransform, into: transform, rows: N)
+            Kernels.highwayCombine(f, gate: gate, transform: transform, count: N * F)
         }
         // Projection to P.
-        guard let projection else { return f }
-        var x = [Float](repeating: 0, count: N * options.projectionDim)
-        Kernels.affine(f, projection.weight, projection.bias, into: &x, rows: N)
-        return x
+        guard let projection else {
+            out.update(from: f, count: N * F)
+            return
+        }
+        Kernels.affine(f, projection.weight, projection.bias, into: out, rows: N)
     }
 }

@@ -23,7 +23,8 @@ public enum EmbeddingSelection: String, Sendable {
 public final class EmbeddingOutputFile {
     private let file: HDF5OutputFile
     private var index: [(String, JSONValue)] = []
-    private var seen = Set<String>()
+    /// Position of each sentence in `index`.
+    private var position: [String: Int] = [:]
     public let selection: EmbeddingSelection
 
     public init(destination: String, selection: EmbeddingSelection, force: Bool) throws {
@@ -35,9 +36,13 @@ public final class EmbeddingOutputFile {
     public func add(line: Int, sentence: String, embedding: SentenceEmbedding, mixed: [Float]? = nil) throws {
         let (shape, values) = mixed.map { ([embedding.tokenCount, embedding.dim], $0) } ?? selection.select(embedding)
         try file.addDataset(String(line), shape: shape, values: values)
-        // Like AllenNLP's dict, a repeated sentence keeps one entry (its last key).
-        if !seen.insert(sentence).inserted { index.removeAll { $0.0 == sentence } }
-        index.append((sentence, JSONValue(String(line))))
+        // Like AllenNLP's Python dict: a repeated sentence keeps its first position and its last key.
+        if let at = position[sentence] {
+            index[at].1 = JSONValue(String(line))
+        } else {
+            position[sentence] = index.count
+            index.append((sentence, JSONValue(String(line))))
+        }
     }
 
     public func commit() throws {

@@ -1,0 +1,69 @@
+import ELMoKit
+import Foundation
+import XCTest
+
+/// `elmokit embed` writes exactly what the library's runner computes (the pass `verify` checks),
+/// in the allennlp elmo layout, whatever the bucketing, batch size and threads.
+final class EmbedCLITests: XCTestCase {
+    func test_embedOutput_equalsRunnerOutput_bitLevel_forAllTopAverage() throws {
+        let folder = try CLI.scratch(self)
+        let weights = CLI.reference("elmo/lm_weights.hdf5"), options = CLI.reference("elmo/options.json")
+        let long = (0..<75).map { "w\($0 % 9)" }.joined(separator: " ")
+        let lines = ["The cat sat .", "", "  Étonnant , non ?  ", "The cat sat .", long, "a\u{1C}b <S> x",
+                     String(repeating: "é", count: 40) + " ok", "\t", "Hello world !"]
+        let input = folder.appendingPathComponent("in.txt")
+        try Data((lines.joined(separator: "\n") + "\r\n").utf8).write(to: input)
+        let model = try ELMoModel(weightsPath: weights, optionsPath: options)
+        let expected = lines.map { ELMoRunner(model: model, threads: 1).embed([SentenceSet.tokens($0)])[0] }
+        let L = model.options.nLayers, W = model.options.outputDim
+        for (mode, batch, threads) in [("--all", "2", "2"), ("--top", "3", "1"), ("--average", "32", "2")] {
+            let out = folder.appendingPathComponent("out\(mode).hdf5").path
+            let run = try CLI.run(["embed", weights, "--options", options, "--input", input.path, "-o", out, mode,
+                                   "--batch-size", batch, "--threads", threads])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertFalse(run.stderr.contains("tokens/s"), "no progress bar when stderr is not a terminal")
+            let file = try HDF5File(path: out)
+            for (i, e) in expected.enumerated() {
+                let info = try file.info(String(i))
+                let values = try file.readFloat32(String(i))
+                let want: [Float]
+                switch mode {
+                case "--all":
+                    XCTAssertEqual(info.shape, [L + 1, e.tokenCount, W], "line \(i)")
+                    want = e.values
+                case "--top":
+                    XCTAssertEqual(info.shape, [e.tokenCount, W])
+                    want = Array(e.layer(L))
+                default:
+                    XCTAssertEqual(info.shape, [e.tokenCount, W])
+                    want = Verifier.average(e)
+                }
+                XCTAssertEqual(values.map(\.bitPattern), want.map(\.bitPattern), "\(mode) line \(i)")
+            }
+            // sentence_to_index: stripped lines as keys, a repeated line keeps its last key.
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: out))
+            let index = #"{"":"7","Hello world !":"8","The cat sat .":"3","#
+            XCTAssertNotNil(bytes.range(of: Data(index.utf8)), "sentence_to_index")
+            XCTAssertNotNil(bytes.range(of: Data(#""Étonnant , non ?":"2""#.utf8)))
+        }
+        XCTAssertEqual(expected[4].tokenCount, 75)
+        XCTAssertEqual(expected[5].tokenCount, 4)
+    }
+
+    func test_embedStateful_matchesStatefulRunner() throws {
+        let folder = try CLI.scratch(self)
+        let weights = CLI.reference("elmo/lm_weights.hdf5"), options = CLI.reference("elmo/options.json")
+        let sentences = ["a b c", "d e", "f g h i", "j", "k l m n o p", "q r"]
+        let input = folder.appendingPathComponent("in.txt")
+        try Data(sentences.joined(separator: "\n").utf8).write(to: input)
+        let out = folder.appendingPathComponent("s.hdf5").path
+        let run = try CLI.run(["embed", weights, "--options", options, "--input", input.path, "-o", out, "--stateful", "-b", "4"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let runner = ELMoRunner(model: try ELMoModel(weightsPath: weights, optionsPath: options), stateful: true)
+        let expected = runner.embed(Array(sentences[0..<4]).map(SentenceSet.tokens)) + runner.embed(Array(sentences[4...]).map(SentenceSet.tokens))
+        let file = try HDF5File(path: out)
+        for (i, e) in expected.enumerated() {
+            XCTAssertEqual(try file.readFloat32(String(i)).map(\.bitPattern), e.values.map(\.bitPattern), "line \(i)")
+        }
+    }
+}
