@@ -46,34 +46,6 @@ enum KerasFixtures {
     }
 }
 
-/// Tensors held in memory: for tests that feed the pass deliberately wrong weights.
-final class MemoryWeights: WeightSource {
-    let path = "<memory>"
-    private var tensors: [String: FloatTensor] = [:]
-
-    var tensorInfos: [TensorInfo] {
-        tensors.values.map { TensorInfo(name: $0.name, dtype: .float32, shape: $0.shape) }.sorted { $0.name < $1.name }
-    }
-
-    /// A copy of every tensor of `source`.
-    init(copying source: WeightSource) throws {
-        for info in source.tensorInfos { tensors[info.name] = try source.float32(info.name) }
-    }
-
-    subscript(name: String) -> FloatTensor {
-        get { tensors[name]! }
-        set { tensors[name] = newValue }
-    }
-
-    func float32(_ name: String) throws -> FloatTensor {
-        guard let t = tensors[name] else { throw ELMoKitError(.missingTensor, "no tensor '\(name)'", tensor: name) }
-        return t
-    }
-
-    func withBytes<R>(_ name: String, as dtype: DType?, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        try float32(name).array.withUnsafeBytes(body)
-    }
-}
 
 extension FloatTensor {
     /// The tensor with the column blocks `a` and `b` (each `width` wide, along the last axis) swapped.

@@ -1,18 +1,33 @@
 import Foundation
 @testable import ELMoKit
 
-/// Tensors held in memory, for models built inside a test.
+/// Tensors held in memory: models built inside a test, or real weights deliberately altered.
 final class MemoryWeights: WeightSource {
     let path = "<memory>"
-    let tensors: [String: FloatTensor]
+    private var tensors: [String: FloatTensor]
+
     init(_ tensors: [FloatTensor]) { self.tensors = Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0) }) }
+
+    /// A copy of every tensor of `source`.
+    init(copying source: WeightSource) throws {
+        tensors = [:]
+        for info in source.tensorInfos { tensors[info.name] = try source.float32(info.name) }
+    }
+
+    subscript(name: String) -> FloatTensor {
+        get { tensors[name]! }
+        set { tensors[name] = newValue }
+    }
+
     var tensorInfos: [TensorInfo] {
         tensors.values.map { TensorInfo(name: $0.name, dtype: .float32, shape: $0.shape) }.sorted { $0.name < $1.name }
     }
+
     func float32(_ name: String) throws -> FloatTensor {
         guard let t = tensors[name] else { throw ELMoKitError(.missingTensor, "no tensor '\(name)'", tensor: name) }
         return t
     }
+
     func withBytes<R>(_ name: String, as dtype: DType?, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         try float32(name).withValues { try body(UnsafeRawBufferPointer($0)) }
     }
