@@ -54,6 +54,7 @@ struct EmbedCommand: Command {
         OptionSpec(long: "stateful", help: "Carry LSTM state across batches (AllenNLP behaviour)."),
         OptionSpec(long: "threads", short: "t", value: "N", help: "Threads; 0 or absent: one per core."),
         OptionSpec(long: "shard", value: "i/n", help: "Process only lines i, i+n, i+2n, … (0 <= i < n)."),
+        OptionSpec(long: "no-integrity-check", help: "Skip the CRC-32/SHA-256 check of an .elmk model (about 0.25 s per GB)."),
         CommonOptions.force,
         CommonOptions.json,
     ]
@@ -85,7 +86,8 @@ struct EmbedCommand: Command {
             shard = (parts[0], parts[1])
         }
         let lines = try TextFile.lines(input)
-        let model = try ELMoModel(weightsPath: modelPath, optionsPath: args.value("options"), vocabularyPath: args.value("vocab"))
+        let model = try ELMoModel(weightsPath: modelPath, optionsPath: args.value("options"), vocabularyPath: args.value("vocab"),
+                                  checkIntegrity: !args.flag("no-integrity-check"))
         let runner = ELMoRunner(model: model, stateful: args.flag("stateful"),
                                 threads: threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : threads)
         let mine = lines.indices.filter { $0 % shard.count == shard.index }

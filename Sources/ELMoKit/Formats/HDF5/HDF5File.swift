@@ -202,15 +202,8 @@ public final class HDF5File: @unchecked Sendable {
     /// through one reused buffer: memory stays at one piece whatever the dataset's size.
     public func readBytes(_ name: String, as dtype: DType, pieceBytes: Int,
                           _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let ds = try openDataset(name)
+        let ds = try openFloatDataset(name)
         defer { H5Dclose(ds) }
-        let type = H5Dget_type(ds)
-        defer { H5Tclose(type) }
-        let stored = Self.storedType(type)
-        guard case .float = stored else {
-            throw ELMoKitError(.unsupportedDType, "dataset '\(name)' holds \(stored), expected float weights",
-                               file: path, tensor: name)
-        }
         let shape = try datasetShape(ds, name)
         let count = shape.reduce(1, *)
         if count == 0 { return }
@@ -255,15 +248,8 @@ public final class HDF5File: @unchecked Sendable {
     private func read<T>(_ name: String, memoryType: hid_t, as: T.Type, elementSize: Int? = nil) throws -> [T]
         where T: Numeric
     {
-        let ds = try openDataset(name)
+        let ds = try openFloatDataset(name)
         defer { H5Dclose(ds) }
-        let type = H5Dget_type(ds)
-        defer { H5Tclose(type) }
-        let stored = Self.storedType(type)
-        guard case .float = stored else {
-            throw ELMoKitError(.unsupportedDType, "dataset '\(name)' holds \(stored), expected float weights",
-                               file: path, tensor: name)
-        }
         let count = try datasetShape(ds, name).reduce(1, *)
         let scalarsPerElement = (elementSize ?? MemoryLayout<T>.size) / MemoryLayout<T>.size
         // A corrupt or hostile dataspace can claim petabytes in a few bytes, and allocating that
@@ -288,6 +274,20 @@ public final class HDF5File: @unchecked Sendable {
     /// The size of the file at `path` in bytes (0 if it cannot be read).
     static func fileSize(_ path: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// Opens a dataset that must hold floats; integer, string and other types are named errors.
+    private func openFloatDataset(_ name: String) throws -> hid_t {
+        let ds = try openDataset(name)
+        let type = H5Dget_type(ds)
+        defer { H5Tclose(type) }
+        let stored = Self.storedType(type)
+        guard case .float = stored else {
+            H5Dclose(ds)
+            throw ELMoKitError(.unsupportedDType, "dataset '\(name)' holds \(stored), expected float weights",
+                               file: path, tensor: name)
+        }
+        return ds
     }
 
     private func openDataset(_ name: String) throws -> hid_t {
