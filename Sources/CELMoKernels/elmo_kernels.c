@@ -24,6 +24,8 @@ enum { KC = 256, NR = 16, MR = 6 };
 
 static size_t panel_count(size_t N) { return (N + NR - 1) / NR; }
 
+size_t elmk_panel_count(size_t N) { return panel_count(N); }
+
 size_t elmk_packed_count(size_t K, size_t N) { return K * panel_count(N) * NR; }
 
 void elmk_pack(const float *W, size_t ldw, size_t K, size_t N, float *packed) {
@@ -49,12 +51,12 @@ void elmk_pack(const float *W, size_t ldw, size_t K, size_t N, float *packed) {
 /* ---- Portable path ---------------------------------------------------------------------------- */
 
 static void matmul_portable(const float *A, size_t lda, const float *packed, float *C, size_t ldc,
-                            size_t M, size_t N, size_t K) {
+                            size_t M, size_t N, size_t K, size_t p0, size_t p1) {
   size_t panels = panel_count(N);
   for (size_t kb = 0; kb < K; kb += KC) {
     size_t kc = K - kb < KC ? K - kb : KC;
     const float *block = packed + kb * panels * NR;
-    for (size_t p = 0; p < panels; p++) {
+    for (size_t p = p0; p < p1; p++) {
       const float *P = block + p * kc * NR;
       size_t cols = N - p * NR < NR ? N - p * NR : NR;
       for (size_t r = 0; r < M; r++) {
@@ -175,16 +177,16 @@ static size_t row_group(size_t remaining) {
 }
 
 static AVX2 void matmul_avx2(const float *A, size_t lda, const float *packed, float *C, size_t ldc,
-                             size_t M, size_t N, size_t K) {
+                             size_t M, size_t N, size_t K, size_t p0, size_t p1) {
   size_t panels = panel_count(N);
   for (size_t kb = 0; kb < K; kb += KC) {
     size_t kc = K - kb < KC ? K - kb : KC;
     const float *block = packed + kb * panels * NR;
-    for (size_t p = 0; p < panels; p++) {
+    for (size_t p = p0; p < p1; p++) {
       const float *P = block + p * kc * NR;
       size_t cols = N - p * NR < NR ? N - p * NR : NR;
       /* The first row group prefetches the panel after next into L2; the rest run from cache. */
-      const float *ahead = p + 2 < panels ? P + 2 * kc * NR : 0;
+      const float *ahead = p + 2 < p1 ? P + 2 * kc * NR : 0;
       for (size_t r = 0, mr; r < M; r += mr) {
         mr = row_group(M - r);
         float *c = C + r * ldc + p * NR;
@@ -317,13 +319,19 @@ void elmk_force_path(int path) {
   __atomic_store_n(&detected_path, path && supported, __ATOMIC_RELAXED);
 }
 
+void elmk_matmul_packed_panels(const float *A, size_t lda, const float *packed, float *C, size_t ldc,
+                               size_t M, size_t N, size_t K, size_t first_panel, size_t end_panel) {
+  if (end_panel > panel_count(N)) end_panel = panel_count(N);
+  if (M == 0 || N == 0 || K == 0 || first_panel >= end_panel) return;
+#ifdef ELMK_X86
+  if (elmk_vector_path()) { matmul_avx2(A, lda, packed, C, ldc, M, N, K, first_panel, end_panel); return; }
+#endif
+  matmul_portable(A, lda, packed, C, ldc, M, N, K, first_panel, end_panel);
+}
+
 void elmk_matmul_packed(const float *A, size_t lda, const float *packed, float *C, size_t ldc,
                         size_t M, size_t N, size_t K) {
-  if (M == 0 || N == 0 || K == 0) return;
-#ifdef ELMK_X86
-  if (elmk_vector_path()) { matmul_avx2(A, lda, packed, C, ldc, M, N, K); return; }
-#endif
-  matmul_portable(A, lda, packed, C, ldc, M, N, K);
+  elmk_matmul_packed_panels(A, lda, packed, C, ldc, M, N, K, 0, panel_count(N));
 }
 
 void elmk_lstm_cell(const float *z, size_t ldz, float *c, float *m, size_t rows, size_t D,

@@ -2,7 +2,7 @@
 #define ELMO_KERNELS_H
 #include <stddef.h>
 
-/* Kernels for the ELMo recurrent step, with results that do not depend on the batch.
+/* Kernels for the ELMo forward pass, with results that do not depend on the batch.
  *
  * Every output element of elmk_matmul_packed is one fused multiply-add chain over k = 0..K-1 in
  * order, starting from the element's value in C: c = fma(a[k], w[k], c). Which rows share a call,
@@ -17,9 +17,19 @@ size_t elmk_packed_count(size_t K, size_t N);
 /* Packs W (K, N), row stride ldw, into `packed` (elmk_packed_count floats, 64-byte aligned). */
 void elmk_pack(const float *W, size_t ldw, size_t K, size_t N, float *packed);
 
-/* C (M, N; row stride ldc) += A (M, K; row stride lda) @ W, W given packed. */
+/* C (M, N; row stride ldc) += A (M, K; row stride lda) @ W, W given packed. Rows of A may
+ * overlap (lda < K), which turns a 1-D convolution into one call without an im2col copy. */
 void elmk_matmul_packed(const float *A, size_t lda, const float *packed, float *C, size_t ldc,
                         size_t M, size_t N, size_t K);
+
+/* Column panels of W (16 columns each, the last one partial). */
+size_t elmk_panel_count(size_t N);
+
+/* elmk_matmul_packed restricted to the columns of panels [first_panel, end_panel): calls on
+ * disjoint panel ranges write disjoint columns of C, so threads may split a product this way and
+ * every element is still the same chain. */
+void elmk_matmul_packed_panels(const float *A, size_t lda, const float *packed, float *C, size_t ldc,
+                               size_t M, size_t N, size_t K, size_t first_panel, size_t end_panel);
 
 /* TF LSTMCell gates for `rows` rows: z (rows, 4D; row stride ldz) holds the pre-activations in
  * (i, j, f, o) order. c (rows, D) is updated in place:

@@ -3,16 +3,6 @@ import Foundation
 
 /// Small numeric kernels shared by the ELMo pass and the recurrent cells.
 enum Kernels {
-    /// out (rows, n) = x (rows, k) @ W (k, n) + b (n,), W and b as bound tensors.
-    static func affine(_ x: UnsafePointer<Float>, _ w: FloatTensor, _ b: FloatTensor, into out: UnsafeMutablePointer<Float>,
-                       rows: Int) {
-        let k = w.shape[0], n = w.shape[1]
-        b.withValues { bias in
-            for r in 0..<rows { (out + r * n).update(from: bias.baseAddress!, count: n) }
-        }
-        w.withValues { wp in BLAS.gemm(x, wp.baseAddress!, out, m: rows, n: n, k: k, beta: 1) }
-    }
-
     /// Clamps `count` values in place to [-limit, limit] (no-op without a limit).
     static func clip(_ p: UnsafeMutablePointer<Float>, count: Int, _ limit: Float?) {
         guard let limit else { return }
@@ -93,32 +83,60 @@ final class PackedMatrix: @unchecked Sendable {
     let k: Int, n: Int
     private let storage: FloatBuffer
 
-    /// Packs rows [firstRow, firstRow + rows) of a (·, N) tensor.
-    init(_ w: FloatTensor, firstRow: Int = 0, rows: Int? = nil) {
-        let n = w.shape[1], k = rows ?? (w.shape[0] - firstRow)
-        self.k = k
+    /// Packs rows `rows` (all by default) of `w` seen as a (·, n) matrix, n its last dimension
+    /// (so a (1, width, E, n) convolution kernel is the (width·E, n) matrix of its patches).
+    init(_ w: FloatTensor, rows: Range<Int>? = nil) {
+        let n = w.shape.last ?? 0
+        let rows = rows ?? 0..<(n == 0 ? 0 : w.values.count / n)
+        k = rows.count
         self.n = n
         storage = FloatBuffer(capacity: elmk_packed_count(k, n))
         w.withValues { values in
-            elmk_pack(values.baseAddress! + firstRow * n, n, k, n, storage.base)
+            elmk_pack(values.baseAddress! + rows.lowerBound * n, n, k, n, storage.base)
         }
     }
 
     /// Bytes held by the packed copy.
     var byteCount: Int { elmk_packed_count(k, n) * MemoryLayout<Float>.stride }
 
-    /// C (m, n) += A (m, k) @ W; `lda`/`ldc` are row strides.
+    /// C (m, n) += A (m, k) @ W; `lda`/`ldc` are row strides. With `threads` > 1 the columns are
+    /// split across threads (same bits: each element is still one chain), for large products only.
     @inline(__always)
-    func multiplyAccumulate(_ a: UnsafePointer<Float>, lda: Int, into c: UnsafeMutablePointer<Float>, ldc: Int, m: Int) {
-        elmk_matmul_packed(a, lda, storage.base, c, ldc, m, n, k)
+    func multiplyAccumulate(_ a: UnsafePointer<Float>, lda: Int, into c: UnsafeMutablePointer<Float>, ldc: Int, m: Int,
+                            threads: Int = 1) {
+        let panels = elmk_panel_count(n)
+        let parts = min(threads, panels)
+        guard parts > 1 else {
+            elmk_matmul_packed(a, lda, storage.base, c, ldc, m, n, k)
+            return
+        }
+        let (a, c, base, n, k) = (UncheckedSendable(a), UncheckedSendable(c), UncheckedSendable(storage.base), n, k)
+        Parallel.forEach(parts) { part in
+            elmk_matmul_packed_panels(a.value, lda, base.value, c.value, ldc, m, n, k,
+                                      panels * part / parts, panels * (part + 1) / parts)
+        }
     }
+
+    /// out (m, n) = A (m, k) @ W + bias (n,), bias broadcast over rows.
+    func affine(_ a: UnsafePointer<Float>, lda: Int? = nil, bias: FloatTensor, into out: UnsafeMutablePointer<Float>, m: Int,
+                threads: Int = 1) {
+        bias.withValues { b in
+            for r in 0..<m { (out + r * n).update(from: b.baseAddress!, count: n) }
+        }
+        multiplyAccumulate(a, lda: lda ?? k, into: out, ldc: n, m: m, threads: threads)
+    }
+}
+
+/// A value (a pointer, a closure) handed to the threads of `Parallel.forEach`; the caller
+/// guarantees they touch disjoint memory.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// Fork-join over a few threads for work whose parts write disjoint memory (the two LSTM
 /// directions, halves of the char CNN's tokens). The caller guarantees the disjointness.
 enum Parallel {
-    private struct UncheckedBox<T>: @unchecked Sendable { let value: T }
-
     /// Runs `body(0)` … `body(count - 1)` concurrently and returns when all are done.
     static func forEach(_ count: Int, _ body: (Int) -> Void) {
         guard count > 1 else {
@@ -126,7 +144,7 @@ enum Parallel {
             return
         }
         withoutActuallyEscaping(body) { escapable in
-            let box = UncheckedBox(value: escapable)
+            let box = UncheckedSendable(escapable)
             DispatchQueue.concurrentPerform(iterations: count) { box.value($0) }
         }
     }

@@ -37,7 +37,7 @@ final class ELMoRuntimeTests: XCTestCase {
         let sentences = SyntheticModel.sentences(8)
         let alone = sentences.map { ELMoRunner(model: model, threads: 1).embed([$0])[0] }
         for threads in [1, 2] {
-            for parallelism in [ELMoRunner.Parallelism.directions, .blas] {
+            for parallelism in [ELMoRunner.Parallelism.directions, .columns] {
                 let runner = ELMoRunner(model: model, threads: threads)
                 runner.parallelism = parallelism
                 let all = runner.embed(sentences)

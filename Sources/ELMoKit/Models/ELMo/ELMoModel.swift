@@ -141,42 +141,68 @@ public final class ELMoModel: @unchecked Sendable {
         throw ELMoKitError(.usage, "this file does not embed its options; pass --options OPTIONS.json\(hint)", file: source.path)
     }
 
-    // MARK: - Packed recurrent weights
+    // MARK: - Packed weights
 
-    /// A cell's recurrent matrix W_0[in:in+P] and projection W_P_0, packed for the batch-independent
-    /// kernel (`PackedMatrix`). Built on first use and shared by every runner of this model.
-    struct PackedCell {
-        let recurrent: PackedMatrix
+    /// Every matrix of the pass, packed for the batch-independent kernel (`PackedMatrix`). Not
+    /// OpenBLAS: its sgemm kernels on some CPUs (AVX-512 ones among them) round a row differently
+    /// depending on how many rows share the call, which would break stateless bit-identity.
+    struct PackedWeights {
+        struct Cell { let input, recurrent: PackedMatrix, projection: PackedMatrix? }
+        struct Highway { let carry, transform: PackedMatrix }
+        let convolutions: [PackedMatrix]
+        let highways: [Highway]
         let projection: PackedMatrix?
+        /// [direction][layer].
+        let cells: [[Cell]]
+
+        var byteCount: Int {
+            let matrices = convolutions + highways.flatMap { [$0.carry, $0.transform] } + [projection].compactMap { $0 }
+                + cells.joined().flatMap { [$0.input, $0.recurrent] + [$0.projection].compactMap { $0 } }
+            return matrices.reduce(0) { $0 + $1.byteCount }
+        }
     }
 
     private let packLock = NSLock()
-    private var packed: [[PackedCell]]?
+    private var packedWeights: PackedWeights?
 
-    /// The packed cells [direction][layer]; the first call packs them (directions in parallel
-    /// when `threads` > 1). About 45% of the weights' size for the original model.
-    func packedCells(threads: Int = 1) -> [[PackedCell]] {
+    /// The packed weights, shared by every runner of this model; the first call packs them (about
+    /// the size of the weights themselves), spread over `threads` threads.
+    func packed(threads: Int = 1) -> PackedWeights {
         packLock.lock()
         defer { packLock.unlock() }
-        if let packed { return packed }
+        if let packedWeights { return packedWeights }
         let P = options.projectionDim
-        var result = [[PackedCell]](repeating: [], count: cells.count)
+        // One job per matrix, in a fixed order; threads take every `parts`-th job.
+        var jobs: [(tensor: FloatTensor, rows: Range<Int>?)] = convWeights.map { ($0, nil) }
+        jobs += highways.flatMap { [($0.wCarry, nil), ($0.wTransform, nil)] }
+        jobs += [projection].compactMap { $0.map { ($0.weight, nil) } }
+        for cell in cells.joined() {
+            let inputRows = cell.w0.shape[0] - P
+            jobs += [(cell.w0, 0..<inputRows), (cell.w0, inputRows..<(inputRows + P))]
+            jobs += [cell.projection].compactMap { $0.map { ($0, nil) } }
+        }
+        var done = [PackedMatrix?](repeating: nil, count: jobs.count)
         let lock = NSLock()
-        let work = { (d: Int) in
-            let row = self.cells[d].map { cell in
-                PackedCell(recurrent: PackedMatrix(cell.w0, firstRow: cell.w0.shape[0] - P, rows: P),
-                           projection: cell.projection.map { PackedMatrix($0) })
+        let parts = max(1, min(threads, 2))
+        Parallel.forEach(parts) { part in
+            for i in stride(from: part, to: jobs.count, by: parts) {
+                let matrix = PackedMatrix(jobs[i].tensor, rows: jobs[i].rows)
+                lock.lock()
+                done[i] = matrix
+                lock.unlock()
             }
-            lock.lock()
-            result[d] = row
-            lock.unlock()
         }
-        if threads > 1 && cells.count > 1 {
-            Parallel.forEach(cells.count, work)
-        } else {
-            for d in cells.indices { work(d) }
+        var next = done.makeIterator()
+        func take() -> PackedMatrix { next.next()!! }
+        let convolutions = convWeights.map { _ in take() }
+        let packedHighways = highways.map { _ in PackedWeights.Highway(carry: take(), transform: take()) }
+        let packedProjection = projection.map { _ in take() }
+        let packedCells = cells.map { row in
+            row.map { cell in PackedWeights.Cell(input: take(), recurrent: take(), projection: cell.projection.map { _ in take() }) }
         }
-        packed = result
+        let result = PackedWeights(convolutions: convolutions, highways: packedHighways, projection: packedProjection,
+                                   cells: packedCells)
+        packedWeights = result
         return result
     }
 
@@ -184,7 +210,7 @@ public final class ELMoModel: @unchecked Sendable {
     public var packedByteCount: Int {
         packLock.lock()
         defer { packLock.unlock() }
-        return packed?.joined().reduce(0) { $0 + $1.recurrent.byteCount + ($1.projection?.byteCount ?? 0) } ?? 0
+        return packedWeights?.byteCount ?? 0
     }
 
     // MARK: - Token embedding: char CNN → max over time → activation → highway → projection
@@ -201,19 +227,20 @@ public final class ELMoModel: @unchecked Sendable {
     }
 
     /// Writes the (n, P) token vectors of `tokens` to `out`. Each token's vector depends only on
-    /// the token (the GEMMs give the same bits per row whatever the chunk), so any split of the
-    /// tokens, across calls or threads, gives the same values.
-    func tokenVectors(_ tokens: ArraySlice<String>, into out: UnsafeMutablePointer<Float>) {
+    /// the token (every product is one fixed chain per element), so any split of the tokens,
+    /// across calls or threads, gives the same values. `threads` > 1 splits each product's columns.
+    func tokenVectors(_ tokens: ArraySlice<String>, into out: UnsafeMutablePointer<Float>, threads: Int = 1) {
         let P = options.projectionDim
         guard let cnn = options.charCNN else {
             embeddingRows(tokens, into: out)
             return
         }
+        let packed = packed(threads: threads)
         let scratch = CharCNNScratch()
         var start = tokens.startIndex
         while start < tokens.endIndex {
             let end = min(start + Self.charCNNChunk, tokens.endIndex)
-            charCNNForward(tokens[start..<end], cnn, scratch, into: out + (start - tokens.startIndex) * P)
+            charCNNForward(tokens[start..<end], cnn, packed, scratch, threads: threads, into: out + (start - tokens.startIndex) * P)
             start = end
         }
     }
@@ -233,12 +260,12 @@ public final class ELMoModel: @unchecked Sendable {
 
     /// Reused buffers of one char-CNN caller.
     final class CharCNNScratch {
-        let e = FloatBuffer(), patches = FloatBuffer(), y = FloatBuffer(), f = FloatBuffer()
+        let e = FloatBuffer(), y = FloatBuffer(), f = FloatBuffer()
         let gate = FloatBuffer(), transform = FloatBuffer()
     }
 
-    private func charCNNForward(_ tokens: ArraySlice<String>, _ cnn: ELMoOptions.CharCNN, _ s: CharCNNScratch,
-                                into out: UnsafeMutablePointer<Float>) {
+    private func charCNNForward(_ tokens: ArraySlice<String>, _ cnn: ELMoOptions.CharCNN, _ packed: PackedWeights,
+                                _ s: CharCNNScratch, threads: Int, into out: UnsafeMutablePointer<Float>) {
         let N = tokens.count, C = cnn.maxCharactersPerToken, E = cnn.embeddingDim, F = cnn.totalFilters
         let encoder = CharacterEncoder(maxCharacters: C)
         // e (N*C, E): the char embedding of every slot; shifted id 0 is the zero row.
@@ -250,18 +277,17 @@ public final class ELMoModel: @unchecked Sendable {
                 }
             }
         }
-        // Convolutions as one GEMM per filter bank over all tokens (im2col): row τ of the patch
-        // matrix is e[τ*E ..< (τ+w)*E], a contiguous run since e is (N*C, E) row-major.
+        // Convolutions as one product per filter bank over all tokens: row τ of the patch matrix
+        // is e[τ*E ..< (τ+w)*E], a contiguous run since e is (N*C, E) row-major, so the patch
+        // matrix is e itself with row stride E (overlapping rows, no im2col copy).
         let f = s.f.ensure(N * F)
         var column = 0
         let relu = cnn.activation == "relu"
         for (i, filter) in cnn.filters.enumerated() {
             let w = filter.width, n = filter.count
             let rows = N * C - w + 1
-            let patches = s.patches.ensure(rows * w * E)
-            for r in 0..<rows { (patches + r * w * E).update(from: e + r * E, count: w * E) }
-            let y = s.y.ensure(rows * n)
-            convWeights[i].withValues { wp in BLAS.gemm(patches, wp.baseAddress!, y, m: rows, n: n, k: w * E) }
+            let y = s.y.zeroed(rows * n)
+            packed.convolutions[i].multiplyAccumulate(e, lda: E, into: y, ldc: n, m: rows, threads: threads)
             // Max over time, then bias and activation (bilm-tf's order).
             convBiases[i].withValues { bias in
                 for t in 0..<N {
@@ -281,16 +307,16 @@ public final class ELMoModel: @unchecked Sendable {
         }
         // Highway (TF form): g = σ(f·W_carry + b_carry); f ← g ⊙ relu(f·W_transform + b_transform) + (1−g) ⊙ f.
         let gate = s.gate.ensure(N * F), transform = s.transform.ensure(N * F)
-        for layer in highways {
-            Kernels.affine(f, layer.wCarry, layer.bCarry, into: gate, rows: N)
-            Kernels.affine(f, layer.wTransform, layer.bTransform, into: transform, rows: N)
+        for (layer, matrices) in zip(highways, packed.highways) {
+            matrices.carry.affine(f, bias: layer.bCarry, into: gate, m: N, threads: threads)
+            matrices.transform.affine(f, bias: layer.bTransform, into: transform, m: N, threads: threads)
             Kernels.highwayCombine(f, gate: gate, transform: transform, count: N * F)
         }
         // Projection to P.
-        guard let projection else {
+        guard let projection, let matrix = packed.projection else {
             out.update(from: f, count: N * F)
             return
         }
-        Kernels.affine(f, projection.weight, projection.bias, into: out, rows: N)
+        matrix.affine(f, bias: projection.bias, into: out, m: N, threads: threads)
     }
 }

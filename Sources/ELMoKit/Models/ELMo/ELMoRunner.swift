@@ -25,23 +25,24 @@ public struct SentenceEmbedding: Sendable {
 ///   holds only the rows still running, a prefix of the batch, so padding costs nothing.
 /// - Token vectors come from a per-runner cache (the char CNN is context-free); missing tokens run
 ///   through the CNN in chunks of `ELMoModel.charCNNChunk`.
-/// - Per layer and direction, the input side `x @ W_0[:in] + B` is one OpenBLAS sgemm per chunk of
-///   about `inputChunkRows` positions; the recurrent side `h @ W_0[in:]` and the projection are one
-///   call per time step across the batch, through `PackedMatrix` (weights packed once per model).
+/// - Per layer and direction, the input side `x @ W_0[:in] + B` is one product per chunk of about
+///   `inputChunkRows` positions; the recurrent side `h @ W_0[in:]` and the projection are one call
+///   per time step across the batch. All products go through `PackedMatrix` (weights packed once
+///   per model).
 /// - Gate math is vectorised (CELMoKernels); no buffer is allocated inside the step loop.
-/// - With `threads` ≥ 2 the forward and backward stacks run concurrently, each on one thread
-///   with single-threaded BLAS; the char CNN splits its tokens the same way.
+/// - With `threads` ≥ 2 the forward and backward stacks run concurrently, one thread each; the
+///   char CNN splits its tokens the same way.
 ///
-/// Batch independence: each output element of the recurrent kernel is one fused multiply-add chain
-/// in a fixed order whatever the batch; OpenBLAS's sgemm (input side, char CNN) gives the same bits
-/// per row whatever the number of rows on the builds we ship against (checked by the tests and by
-/// `scripts/bench` on the full-size model); the elementwise kernels are per element.
+/// Batch independence: each output element of every product (char CNN, highway, projections,
+/// both LSTM sides) is one fused multiply-add chain in a fixed order whatever the batch, the
+/// thread count or the CPU's vector width; the elementwise kernels are per element. (OpenBLAS's
+/// sgemm is not used: on AVX-512 CPUs its rounding of a row depends on the number of rows.)
 public final class ELMoRunner {
     public let model: ELMoModel
     public let stateful: Bool
     /// Threads for `embed`: 1 runs everything on the calling thread; 2 or more run the two
-    /// directions concurrently with single-threaded BLAS (BLAS gets `threads` for
-    /// unidirectional models). Outputs are the same bits for any value.
+    /// directions concurrently (unidirectional models split each large product's columns
+    /// instead). Outputs are the same bits for any value.
     public var threads: Int
     /// The token cache is emptied when it would grow past this many tokens (memory bound:
     /// tokens × P × 4 bytes); outputs do not change, only speed.
@@ -49,10 +50,10 @@ public final class ELMoRunner {
     /// Positions per input-side GEMM (bounds the gate buffer: rows × 4D floats).
     public var inputChunkRows = 384
     /// How `threads` ≥ 2 are used for bidirectional models: `.directions` runs the two stacks
-    /// concurrently with single-threaded BLAS (the default, and faster: see docs/PERFORMANCE.md);
-    /// `.blas` runs them one after the other and gives OpenBLAS the threads.
+    /// concurrently (the default, and faster: see docs/PERFORMANCE.md); `.columns` runs them one
+    /// after the other and splits the columns of each large product (char CNN, input side).
     public var parallelism: Parallelism = .directions
-    public enum Parallelism: String, Sendable { case directions, blas }
+    public enum Parallelism: String, Sendable { case directions, columns }
 
     /// Work done since the runner was made (or `reset`), for throughput figures.
     public struct Statistics: Sendable {
@@ -120,7 +121,7 @@ public final class ELMoRunner {
         let B = batch.count, P = o.projectionDim
         guard B > 0 else { return [] }
         let parallel = threads > 1 && o.directionCount > 1 && parallelism == .directions
-        let packed = model.packedCells(threads: threads)
+        let packed = model.packed(threads: threads).cells
         // Internal row i is batch row order[i], longest first (ties keep batch order).
         let counts = batch.map(\.count)
         let order = (0..<B).sorted { (a: Int, b: Int) -> Bool in counts[a] != counts[b] ? counts[a] > counts[b] : a < b }
@@ -139,7 +140,6 @@ public final class ELMoRunner {
 
         // x (positions, P): token vectors with <S> and </S>.
         let rows = tokenRows(batch)
-        BLAS.setThreads(parallel ? 1 : threads)
         let x = xBuffer.ensure(positions * P)
         tokenStore.withUnsafeBufferPointer { store in
             for i in 0..<B {
@@ -154,7 +154,7 @@ public final class ELMoRunner {
         var statesOut = [[(h: [Float], c: [Float])]](repeating: [], count: directions)
         let stateLock = NSLock()
         let run = { (d: Int) in
-            let states = self.runDirection(d, x: x, layout: layout, packed: packed[d])
+            let states = self.runDirection(d, x: x, layout: layout, packed: packed[d], productThreads: parallel ? 1 : self.threads)
             stateLock.lock()
             statesOut[d] = states
             stateLock.unlock()
@@ -207,13 +207,11 @@ public final class ELMoRunner {
             let size = (missing.count + parts - 1) / parts
             let work = { (part: Int) in
                 let lo = part * size, hi = min(missing.count, lo + size)
-                if lo < hi { self.model.tokenVectors(missing[lo..<hi], into: base + lo * P) }
+                if lo < hi { self.model.tokenVectors(missing[lo..<hi], into: base + lo * P, threads: parts > 1 ? 1 : self.threads) }
             }
             if parts > 1 {
-                BLAS.setThreads(1)
-                Parallel.forEach(parts, work)
+                Parallel.forEach(parts) { work($0) }
             } else {
-                BLAS.setThreads(threads)
                 work(0)
             }
         }
@@ -226,7 +224,7 @@ public final class ELMoRunner {
     /// Runs direction `d`'s stack over the batch; outputs stay in the workspace (packed sequence,
     /// in the direction's own time order). Returns each layer's final (h, c) by internal row.
     private func runDirection(_ d: Int, x: UnsafePointer<Float>, layout: Layout,
-                              packed: [ELMoModel.PackedCell]) -> [(h: [Float], c: [Float])] {
+                              packed: [ELMoModel.PackedWeights.Cell], productThreads: Int) -> [(h: [Float], c: [Float])] {
         let o = model.options, P = o.projectionDim
         let ws = workspaces[d]
         var input = x
@@ -244,7 +242,8 @@ public final class ELMoRunner {
         var states: [(h: [Float], c: [Float])] = []
         for l in 0..<o.nLayers {
             let out = ws.outputs[l].ensure(layout.positions * P)
-            states.append(runLayer(direction: d, layer: l, input: input, output: out, layout: layout, packed: packed[l], ws: ws))
+            states.append(runLayer(direction: d, layer: l, input: input, output: out, layout: layout, packed: packed[l], ws: ws,
+                                   productThreads: productThreads))
             if o.useSkipConnections && l > 0 {
                 for k in 0..<(layout.positions * P) { out[k] += input[k] }
             }
@@ -256,11 +255,11 @@ public final class ELMoRunner {
     /// TF `LSTMCell(num_units=D, num_proj=P, cell_clip, proj_clip, forget_bias=1.0)` over each row's
     /// valid prefix, writing (positions, P) to `output`.
     private func runLayer(direction d: Int, layer l: Int, input x: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                          layout: Layout, packed: ELMoModel.PackedCell, ws: Workspace) -> (h: [Float], c: [Float]) {
+                          layout: Layout, packed: ELMoModel.PackedWeights.Cell, ws: Workspace,
+                          productThreads: Int) -> (h: [Float], c: [Float]) {
         let o = model.options
         let cell = model.cells[d][l]
         let B = layout.rows, P = o.projectionDim, D = o.dim, G = 4 * D
-        let inputRows = cell.w0.shape[0] - P
         // State (B, P) and (B, D) by internal row, from carried rows in stateful mode.
         let h = ws.h.zeroed(B * P), c = ws.c.zeroed(B * D), m = ws.m.ensure(B * D)
         if stateful {
@@ -273,34 +272,33 @@ public final class ELMoRunner {
         let forget = model.forgetBias
         let T = layout.active.count
         cell.bias.withValues { bias in
-            cell.w0.withValues { w0 in
-                var t0 = 0
-                while t0 < T {
-                    // Input side for a chunk of steps at once: gates (rows, 4D) = x @ W_0[0:in] + B.
-                    var t1 = t0
-                    repeat { t1 += 1 } while t1 < T && layout.offsets[t1] - layout.offsets[t0] < inputChunkRows
-                    let rows = layout.offsets[t1] - layout.offsets[t0]
-                    let gates = ws.gates.ensure(rows * G)
-                    for r in 0..<rows { (gates + r * G).update(from: bias.baseAddress!, count: G) }
-                    BLAS.gemm(x + layout.offsets[t0] * P, w0.baseAddress!, gates, m: rows, n: G, k: inputRows, beta: 1)
-                    for t in t0..<t1 {
-                        let a = layout.active[t]
-                        let z = gates + (layout.offsets[t] - layout.offsets[t0]) * G
-                        // Recurrent side: z (a, 4D) += h (a, P) @ W_0[in:in+P], rows still running only.
-                        packed.recurrent.multiplyAccumulate(h, lda: P, into: z, ldc: G, m: a)
-                        Kernels.lstmCell(z: z, ldz: G, c: c, m: m, rows: a, dim: D, forgetBias: forget, cellClip: o.cellClip)
-                        let dst = output + layout.offsets[t] * P
-                        if let projection = packed.projection {
-                            dst.initialize(repeating: 0, count: a * P)
-                            projection.multiplyAccumulate(m, lda: D, into: dst, ldc: P, m: a)
-                            Kernels.clip(dst, count: a * P, o.projClip)
-                        } else {
-                            dst.update(from: m, count: a * P)
-                        }
-                        h.update(from: dst, count: a * P)
+            var t0 = 0
+            while t0 < T {
+                // Input side for a chunk of steps at once: gates (rows, 4D) = x @ W_0[0:in] + B.
+                var t1 = t0
+                repeat { t1 += 1 } while t1 < T && layout.offsets[t1] - layout.offsets[t0] < inputChunkRows
+                let rows = layout.offsets[t1] - layout.offsets[t0]
+                let gates = ws.gates.ensure(rows * G)
+                for r in 0..<rows { (gates + r * G).update(from: bias.baseAddress!, count: G) }
+                packed.input.multiplyAccumulate(x + layout.offsets[t0] * P, lda: P, into: gates, ldc: G, m: rows,
+                                                threads: productThreads)
+                for t in t0..<t1 {
+                    let a = layout.active[t]
+                    let z = gates + (layout.offsets[t] - layout.offsets[t0]) * G
+                    // Recurrent side: z (a, 4D) += h (a, P) @ W_0[in:in+P], rows still running only.
+                    packed.recurrent.multiplyAccumulate(h, lda: P, into: z, ldc: G, m: a)
+                    Kernels.lstmCell(z: z, ldz: G, c: c, m: m, rows: a, dim: D, forgetBias: forget, cellClip: o.cellClip)
+                    let dst = output + layout.offsets[t] * P
+                    if let projection = packed.projection {
+                        dst.initialize(repeating: 0, count: a * P)
+                        projection.multiplyAccumulate(m, lda: D, into: dst, ldc: P, m: a)
+                        Kernels.clip(dst, count: a * P, o.projClip)
+                    } else {
+                        dst.update(from: m, count: a * P)
                     }
-                    t0 = t1
+                    h.update(from: dst, count: a * P)
                 }
+                t0 = t1
             }
         }
         guard stateful else { return ([], []) }
