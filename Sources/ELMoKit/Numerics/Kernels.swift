@@ -100,7 +100,8 @@ final class PackedMatrix: @unchecked Sendable {
     var byteCount: Int { elmk_packed_count(k, n) * MemoryLayout<Float>.stride }
 
     /// C (m, n) += A (m, k) @ W; `lda`/`ldc` are row strides. With `threads` > 1 the columns are
-    /// split across threads (same bits: each element is still one chain), for large products only.
+    /// split across threads (same bits: each element is still one chain); callers ask for that on
+    /// large products only, since a fork-join costs microseconds.
     @inline(__always)
     func multiplyAccumulate(_ a: UnsafePointer<Float>, lda: Int, into c: UnsafeMutablePointer<Float>, ldc: Int, m: Int,
                             threads: Int = 1) {
@@ -118,12 +119,11 @@ final class PackedMatrix: @unchecked Sendable {
     }
 
     /// out (m, n) = A (m, k) @ W + bias (n,), bias broadcast over rows.
-    func affine(_ a: UnsafePointer<Float>, lda: Int? = nil, bias: FloatTensor, into out: UnsafeMutablePointer<Float>, m: Int,
-                threads: Int = 1) {
+    func affine(_ a: UnsafePointer<Float>, bias: FloatTensor, into out: UnsafeMutablePointer<Float>, m: Int, threads: Int = 1) {
         bias.withValues { b in
             for r in 0..<m { (out + r * n).update(from: b.baseAddress!, count: n) }
         }
-        multiplyAccumulate(a, lda: lda ?? k, into: out, ldc: n, m: m, threads: threads)
+        multiplyAccumulate(a, lda: k, into: out, ldc: n, m: m, threads: threads)
     }
 }
 

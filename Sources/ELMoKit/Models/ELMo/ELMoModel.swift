@@ -183,7 +183,7 @@ public final class ELMoModel: @unchecked Sendable {
         }
         var done = [PackedMatrix?](repeating: nil, count: jobs.count)
         let lock = NSLock()
-        let parts = max(1, min(threads, 2))
+        let parts = max(1, min(threads, jobs.count))
         Parallel.forEach(parts) { part in
             for i in stride(from: part, to: jobs.count, by: parts) {
                 let matrix = PackedMatrix(jobs[i].tensor, rows: jobs[i].rows)
