@@ -45,8 +45,8 @@ enum CLI {
 
     /// Runs `elmokit args…` to completion; stdout and stderr go through files (no pipe deadlock).
     @discardableResult
-    static func run(_ args: [String], environment extra: [String: String] = [:]) throws -> Result {
-        let process = start(args, environment: extra)
+    static func run(_ args: [String], environment extra: [String: String] = [:], stdin: String? = nil) throws -> Result {
+        let process = start(args, environment: extra, stdin: stdin)
         process.process.waitUntilExit()
         return process.result()
     }
@@ -65,7 +65,8 @@ enum CLI {
         }
     }
 
-    static func start(_ args: [String], environment extra: [String: String] = [:]) -> Running {
+    /// - Parameter stdin: a file to feed as standard input (default: inherited).
+    static func start(_ args: [String], environment extra: [String: String] = [:], stdin: String? = nil) -> Running {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = args
@@ -80,6 +81,7 @@ enum CLI {
         FileManager.default.createFile(atPath: err.path, contents: nil)
         process.standardOutput = try? FileHandle(forWritingTo: out)
         process.standardError = try? FileHandle(forWritingTo: err)
+        if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) }
         do { try process.run() } catch { fatalError("cannot run \(binary): \(error)") }
         return Running(process: process, out: out, err: err)
     }

@@ -66,4 +66,32 @@ final class EmbedCLITests: XCTestCase {
             XCTAssertEqual(try file.readFloat32(String(i)).map(\.bitPattern), e.values.map(\.bitPattern), "line \(i)")
         }
     }
+
+    /// `--input -` reads standard input and writes what the same file gives; invalid UTF-8 names
+    /// its line and byte; scalar-mix options without --mix are usage errors; nothing is written.
+    func test_stdinInput_utf8Errors_andOrphanMixOptions() throws {
+        let folder = try CLI.scratch(self)
+        let weights = CLI.reference("elmo/lm_weights.hdf5"), options = CLI.reference("elmo/options.json")
+        let input = folder.appendingPathComponent("in.txt")
+        try Data("the cat\nsat on the mat .\n".utf8).write(to: input)
+        let fromFile = folder.appendingPathComponent("file.hdf5").path, fromStdin = folder.appendingPathComponent("stdin.hdf5").path
+        XCTAssertEqual(try CLI.run(["embed", weights, "--options", options, "-i", input.path, "-o", fromFile]).status, 0)
+        let piped = try CLI.run(["embed", weights, "--options", options, "-i", "-", "-o", fromStdin], stdin: input.path)
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        let a = try HDF5File(path: fromFile), b = try HDF5File(path: fromStdin)
+        for key in ["0", "1"] { XCTAssertEqual(try a.readFloat32(key).map(\.bitPattern), try b.readFloat32(key).map(\.bitPattern)) }
+
+        let bad = folder.appendingPathComponent("bad.txt")
+        try Data([0x61, 0x0A, 0x62, 0x63, 0xC3, 0x28, 0x0A]).write(to: bad)  // "a\nbc" then a cut 2-byte sequence
+        let out = folder.appendingPathComponent("bad.hdf5").path
+        let invalid = try CLI.run(["embed", weights, "--options", options, "-i", bad.path, "-o", out])
+        XCTAssertEqual(invalid.status, 2)
+        XCTAssertTrue(invalid.stderr.contains("not valid UTF-8 text: line 2, byte offset 4 (0xc3)"), invalid.stderr)
+        for orphan in [["--gamma", "2"], ["--layer-norm"]] {
+            let run = try CLI.run(["embed", weights, "--options", options, "-i", input.path, "-o", out, "--top"] + orphan)
+            XCTAssertEqual(run.status, 2, "\(orphan)")
+            XCTAssertTrue(run.stderr.contains("applies to the scalar mix"), run.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
 }

@@ -72,8 +72,22 @@ final class ValidateCLITests: XCTestCase {
         XCTAssertEqual(unreadable.status, 2)
         XCTAssertTrue(unreadable.stderr.contains("bad.json: options are not valid JSON"), unreadable.stderr)
         XCTAssertEqual(unreadable.stdout, "")
-        let noOptions = try CLI.run(["validate", weights])
+        // Without --options: the one options file beside the weights is used, and said so.
+        let beside = try CLI.run(["validate", weights])
+        XCTAssertEqual(beside.status, 0, beside.stderr)
+        XCTAssertTrue(beside.stdout.contains("options read from \(CLI.reference("elmo/options.json"))"), beside.stdout)
+        // Alone in a folder, or beside two unrelated options files: exit 2, asking for --options.
+        let alone = folder.appendingPathComponent("alone")
+        try FileManager.default.createDirectory(at: alone, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: weights, toPath: alone.appendingPathComponent("lm_weights.hdf5").path)
+        let noOptions = try CLI.run(["validate", alone.appendingPathComponent("lm_weights.hdf5").path])
         XCTAssertEqual(noOptions.status, 2)
         XCTAssertTrue(noOptions.stderr.contains("pass --options"), noOptions.stderr)
+        for name in ["a_options.json", "b_options.json"] {
+            try FileManager.default.copyItem(atPath: CLI.reference("elmo/options.json"), toPath: alone.appendingPathComponent(name).path)
+        }
+        let ambiguous = try CLI.run(["validate", alone.appendingPathComponent("lm_weights.hdf5").path])
+        XCTAssertEqual(ambiguous.status, 2)
+        XCTAssertTrue(ambiguous.stderr.contains("a_options.json, b_options.json beside it"), ambiguous.stderr)
     }
 }

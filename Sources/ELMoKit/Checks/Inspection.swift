@@ -7,7 +7,9 @@ public struct InspectionReport {
         public let shape: [Int]
         public let elementCount: Int
         public let byteCount: Int
-        /// nil for datasets that are not float tensors.
+        /// False for datasets that are not float tensors (integers, strings): not parameters.
+        public let isFloat: Bool
+        /// nil for datasets that are not float tensors, and without statistics.
         public let statistics: TensorStatistics?
         /// Storage details: HDF5 layout and filters, or the native file offset.
         public let storage: [(String, JSONValue)]
@@ -21,7 +23,7 @@ public struct InspectionReport {
     /// Format-level facts: native header fields and metadata, HDF5 groups and attributes.
     public var details: [(String, JSONValue)] = []
 
-    public var parameterCount: Int { rows.filter { $0.statistics != nil }.reduce(0) { $0 + $1.elementCount } }
+    public var parameterCount: Int { rows.filter(\.isFloat).reduce(0) { $0 + $1.elementCount } }
     public var totalBytes: Int { rows.reduce(0) { $0 + $1.byteCount } }
 
     /// Reads every tensor once to compute its statistics.
@@ -35,6 +37,9 @@ public struct InspectionReport {
         case let native as NativeCheckpoint:
             format = "elmokit"
             try inspectNative(native, withStatistics)
+        case let archive as ReleaseArchiveWeights:
+            format = "hdf5"
+            try inspectHDF5(archive.inner, withStatistics)
         case let keras as KerasArchiveWeights:
             format = "keras"
             try inspectHDF5(keras.inner, withStatistics)
@@ -59,7 +64,7 @@ public struct InspectionReport {
                             storedType: String? = nil) throws -> Row {
         let statistics = stats ? try source.float32(info.name).withValues { TensorStatistics($0) } : nil
         return Row(name: info.name, storedType: storedType ?? info.dtype.description, shape: info.shape,
-                   elementCount: info.elementCount, byteCount: info.byteCount, statistics: statistics, storage: storage)
+                   elementCount: info.elementCount, byteCount: info.byteCount, isFloat: true, statistics: statistics, storage: storage)
     }
 
     private mutating func inspectHDF5(_ h5: HDF5Weights, _ stats: Bool) throws {
@@ -79,7 +84,7 @@ public struct InspectionReport {
                 default: size = 0
                 }
                 rows.append(Row(name: name, storedType: info.storedType.description, shape: info.shape,
-                                elementCount: info.elementCount, byteCount: info.elementCount * size, statistics: nil,
+                                elementCount: info.elementCount, byteCount: info.elementCount * size, isFloat: false, statistics: nil,
                                 storage: storage))
             }
         }

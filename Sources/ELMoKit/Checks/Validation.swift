@@ -22,7 +22,7 @@ public enum ELMoValidator {
         var findings: [Finding] = options.notes.map { Finding(.note, "OPTIONS_NOTE", $0) }
         let available = Set(source.tensorInfos.map(\.name))
         var used = Set<String>()
-        if let h5 = source as? HDF5Weights {
+        if let h5 = source.hdf5 {
             for other in h5.nonFloatDatasets {
                 findings.append(Finding(.error, "E_UNSUPPORTED_DTYPE", tensor: other.path,
                                         "dataset '\(other.path)' holds \(other.type), expected float weights"))

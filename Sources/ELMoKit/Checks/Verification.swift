@@ -75,6 +75,12 @@ public enum Verifier {
                     continue
                 }
                 let info = try file.info(key)
+                if let requested, info.shape.count != (requested == .top || requested == .average ? 2 : 3) {
+                    // A rank the layout cannot have: the layout is wrong, not the numbers.
+                    let guess = (try? inferLayout(info.shape, o, file: file.path)).map { " (it looks like --layout \($0.rawValue))" } ?? ""
+                    throw ELMoKitError(.usage, "--layout \(requested.rawValue) does not fit dataset '\(key)' of shape \(info.shape)\(guess)",
+                                       file: file.path)
+                }
                 let values = try file.readFloat32(key)
                 let layout = try requested ?? inferLayout(info.shape, o, file: file.path)
                 report.layout = layout

@@ -15,7 +15,8 @@ public enum Converter {
     public typealias Progress = (_ done: Int, _ total: Int) -> Void
 
     /// Converts an ELMo model (HDF5, native or safetensors weights). Options come from
-    /// `optionsPath` or from metadata the input embeds (a native file, or an `elmokit export`).
+    /// `optionsPath`, from metadata the input embeds (a native file, or an `elmokit export`), or
+    /// from the one options file beside it (`ELMoModel.optionsBeside`).
     /// - Parameter archive: the release archive the weights were extracted from, recorded in the provenance.
     public static func convertELMo(weightsPath: String, optionsPath: String?, vocabularyPath: String? = nil,
                                    destination: String, dtype: DType?,
@@ -26,7 +27,7 @@ public enum Converter {
             throw ELMoKitError(.unsupportedDType, "dataset '\(other.path)' holds \(other.type); weights must be float",
                                file: weightsPath, tensor: other.path)
         }
-        let options = try ELMoModel.options(for: source, optionsPath: optionsPath)
+        let (options, optionsPath) = try ELMoModel.resolveOptions(for: source, optionsPath: optionsPath)
         // Refuse to write a checkpoint whose tensors do not fit its own config.
         let errors = ELMoValidator.validate(source: source, options: options, checkValues: false).filter { $0.severity == .error }
         guard errors.isEmpty else {

@@ -84,6 +84,7 @@ public func openWeights(_ path: String) throws -> WeightSource {
     if head.starts(with: NativeFormat.magic) { return try NativeCheckpoint(path: path) }
     if HDF5File.hasSignature(path) { return try HDF5Weights(path: path) }
     if ZipArchive.hasSignature(path), KerasLayout.detect(path) == .archive { return try KerasArchiveWeights(path: path) }
+    if let archive = try ReleaseArchive.openIfArchive(path) { return try ReleaseArchiveWeights(archive) }
     if let st = try? SafetensorsFile(path: path) { return st }
     let text = String(decoding: head.prefix(16), as: UTF8.self).trimmingPrefix { $0.isWhitespace }.lowercased()
     if text.hasPrefix("<") {

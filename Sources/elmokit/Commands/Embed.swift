@@ -4,15 +4,15 @@ import Foundation
 struct EmbedCommand: Command {
     static let name = "embed"
     static let abstract = "Compute ELMo embeddings for a text file, one sentence per line."
-    static let usage = "embed MODEL --input sentences.txt -o out.hdf5 [--all | --top | --average] [--batch-size N] [--stateful] [--threads N] [--shard i/n]"
+    static let usage = "embed MODEL --input sentences.txt|- -o out.hdf5 [--all | --top | --average | --mix w0,w1,… [--gamma G] [--layer-norm]] [--batch-size N] [--stateful] [--threads N] [--shard i/n] [--force] [--json]"
     static let discussion = """
     Output layout = the 'allennlp elmo' command's: dataset "<line>" per sentence (line numbers from
     0), float32, (L+1, n, 2P) with --all (default) or (n, 2P) with --top / --average, plus
     'sentence_to_index', a (1,) string dataset holding a JSON map from each line (stripped, as
     AllenNLP keys it) to its dataset name; a repeated line keeps its first place and its last key.
 
-    Input: UTF-8 text, one sentence per line; a line ends at LF, CRLF or CR.
-    Invalid UTF-8 is an error (exit 2) and nothing is written. Tokens are split exactly as
+    Input: UTF-8 text, one sentence per line (--input - reads standard input); a line ends at LF,
+    CRLF or CR. Invalid UTF-8 is an error naming the line and byte (exit 2) and nothing is written. Tokens are split exactly as
     Python's str.split() splits them in AllenNLP and bilm-tf: on Unicode whitespace and
     U+001C-U+001F, nothing else (a combining mark after a space starts the next token).
     Empty lines, and lines of only whitespace, give a (L+1, 0, 2P) dataset (AllenNLP refuses them).
@@ -42,14 +42,14 @@ struct EmbedCommand: Command {
     static let options = [
         CommonOptions.options,
         CommonOptions.vocab,
-        OptionSpec(long: "input", short: "i", value: "FILE", help: "Sentences, one per line."),
+        OptionSpec(long: "input", short: "i", value: "FILE", help: "Sentences, one per line ('-': standard input)."),
         CommonOptions.output("The HDF5 file to write."),
         OptionSpec(long: "all", help: "Write every layer, (L+1, n, 2P) (default)."),
         OptionSpec(long: "top", help: "Write the top layer only, (n, 2P)."),
         OptionSpec(long: "average", help: "Write the mean of the layers, (n, 2P)."),
         OptionSpec(long: "mix", value: "w0,w1,…", help: "Write a scalar mix γ·Σ softmax(w)_k·layer_k, (n, 2P), one weight per layer."),
-        OptionSpec(long: "gamma", value: "G", help: "Scale of the scalar mix (default 1)."),
-        OptionSpec(long: "layer-norm", help: "Normalise each layer over the batch before mixing (AllenNLP do_layer_norm)."),
+        OptionSpec(long: "gamma", value: "G", help: "With --mix: scale of the scalar mix (default 1)."),
+        OptionSpec(long: "layer-norm", help: "With --mix: normalise each layer over the sentence's tokens before mixing."),
         OptionSpec(long: "batch-size", short: "b", value: "N", help: "Sentences per batch (default 32)."),
         OptionSpec(long: "stateful", help: "Carry LSTM state across batches (AllenNLP behaviour)."),
         OptionSpec(long: "threads", short: "t", value: "N", help: "Threads; 0 or absent: one per core."),
@@ -74,6 +74,8 @@ struct EmbedCommand: Command {
                 throw ELMoKitError(.usage, "'--mix' must be comma-separated numbers, got '\(text)'")
             }
             mix = ScalarMix(weights: weights.map { $0! }, gamma: try args.double("gamma", default: 1), layerNorm: args.flag("layer-norm"))
+        } else if let orphan = ["gamma", "layer-norm"].first(where: { args.value($0) != nil || args.flag($0) }) {
+            throw ELMoKitError(.usage, "--\(orphan) applies to the scalar mix: give --mix w0,w1,… with it")
         }
         let batchSize = try args.int("batch-size", default: 32, range: 1...4096)
         let threads = try args.int("threads", default: 0, range: 0...256)
@@ -85,7 +87,9 @@ struct EmbedCommand: Command {
             }
             shard = (parts[0], parts[1])
         }
-        let lines = try TextFile.lines(input)
+        let lines = input == "-"
+            ? try TextFile.lines(of: Array(FileHandle.standardInput.readDataToEndOfFile()), file: "<stdin>")
+            : try TextFile.lines(input)
         let model = try ELMoModel(weightsPath: modelPath, optionsPath: args.value("options"), vocabularyPath: args.value("vocab"),
                                   checkIntegrity: !args.flag("no-integrity-check"))
         let runner = ELMoRunner(model: model, stateful: args.flag("stateful"),

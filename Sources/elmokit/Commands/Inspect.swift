@@ -7,11 +7,11 @@ struct InspectCommand: Command {
     static let discussion = """
     One row per tensor: name, stored dtype, shape, elements, bytes, min / max / mean / std over the
     finite values, and the number of NaN and Inf; then a total line. For .elmk files the header,
-    architecture config and provenance come first.
+    architecture config and provenance come first (a long config on one line; --attrs shows it all).
     """
     static let options = [
         CommonOptions.json,
-        OptionSpec(long: "attrs", help: "Also show groups, attributes and storage (layout, filters, offsets)."),
+        OptionSpec(long: "attrs", help: "Also show groups, attributes and storage (layout, filters, offsets), and long configs in full."),
         OptionSpec(long: "no-stats", help: "Skip statistics (does not read tensor data)."),
     ]
 
@@ -56,7 +56,16 @@ struct InspectCommand: Command {
         var lines = ["\(r.path) (\(r.format))"]
         for (key, value) in r.details where r.format != "hdf5" || attributes {
             let rendered = value.prettyString()
-            lines.append("\(key): " + (rendered.contains("\n") ? "\n" + rendered : rendered))
+            let lineCount = rendered.split(separator: "\n").count
+            if lineCount > 12 && !attributes {
+                // A long config (a Keras model's config.json runs to hundreds of lines) would bury
+                // the table: one line here, all of it with --attrs or --json.
+                let compact = value.canonicalString()
+                let shown = compact.count > 160 ? compact.prefix(160) + "…" : Substring(compact)
+                lines.append("\(key): \(shown) (\(lineCount) lines; --attrs or --json shows all)")
+            } else {
+                lines.append("\(key): " + (rendered.contains("\n") ? "\n" + rendered : rendered))
+            }
         }
         if r.format != "hdf5" || attributes { lines.append("") }
         let headers = ["name", "dtype", "shape", "elements", "bytes", "min", "max", "mean", "std", "nan", "inf"]
@@ -77,7 +86,7 @@ struct InspectCommand: Command {
                 lines.append("    " + storage)
             }
         }
-        lines.append("total: \(r.rows.count) tensors, \(r.parameterCount) parameters, \(r.totalBytes) bytes (\(NumberFormat.bytes(r.totalBytes)))")
+        lines.append("total: \(plural(r.rows.count, "tensor")), \(plural(r.parameterCount, "parameter")), \(r.totalBytes) bytes (\(NumberFormat.bytes(r.totalBytes)))")
         return lines.joined(separator: "\n")
     }
 }

@@ -199,6 +199,41 @@ final class ReleaseArchiveTests: XCTestCase {
         XCTAssertTrue(try TensorDiffReport(try NativeCheckpoint(path: out), try openWeights(root + "/weights.hdf5"), atol: 0, rtol: 0).passed)
     }
 
+    /// Every command that reads a model takes the archive as it takes the loose pair: the same
+    /// tensors (inspect, diff), the same findings (validate), the same embeddings bit for bit.
+    func test_archive_isAModelInputForEveryCommand() throws {
+        let folder = try TestData.scratch(self)
+        let archive = try tarGz(folder, "it.tar.gz", ["it/options.json", "it/weights.hdf5"])
+        let loose = try TestData.reference("elmo_multilingual/it/weights.hdf5")
+        let looseOptions = try TestData.reference("elmo_multilingual/it/options.json")
+
+        let inspected = try InspectionReport(path: archive), reference = try InspectionReport(path: loose)
+        XCTAssertEqual(inspected.rows.map(\.name), reference.rows.map(\.name))
+        XCTAssertEqual(inspected.parameterCount, reference.parameterCount)
+        XCTAssertGreaterThan(inspected.parameterCount, 0)
+        XCTAssertTrue(try TensorDiffReport(try openWeights(archive), try openWeights(loose), atol: 0, rtol: 0).passed)
+        XCTAssertEqual(try ModelInput.validate(archive, optionsPath: nil).filter { $0.severity == .error }.count, 0)
+
+        let sentence = ["Il", "gatto", "è", "sul", "tavolo", "."]
+        let fromArchive = ELMoRunner(model: try ELMoModel(weightsPath: archive, optionsPath: nil)).embed([sentence])[0]
+        let fromFiles = ELMoRunner(model: try ELMoModel(weightsPath: loose, optionsPath: looseOptions)).embed([sentence])[0]
+        XCTAssertEqual(fromArchive.values.map(\.bitPattern), fromFiles.values.map(\.bitPattern))
+    }
+
+    /// A damaged member is named as `archive[member]`, never as the private temp copy.
+    func test_archiveWithDamagedMember_namesArchiveAndMember() throws {
+        let folder = try TestData.scratch(self)
+        let archive = folder.appendingPathComponent("half.zip").path
+        let root = try TestData.reference("elmo_multilingual/fr")
+        let weights = try Data(contentsOf: URL(fileURLWithPath: root + "/weights.hdf5"))
+        let writer = try ZipWriter(destination: archive, force: false)
+        try writer.add("options.json", Array(try Data(contentsOf: URL(fileURLWithPath: root + "/options.json"))))
+        try writer.add("weights.hdf5", Array(weights.prefix(weights.count / 2)))
+        try writer.finish()
+        let error = XCTAssertThrowsCode(.hdf5Corrupt, try openWeights(archive))
+        XCTAssertEqual(error?.file, "\(archive)[weights.hdf5]")
+    }
+
     func test_archiveWithoutAPair_isAClearError() throws {
         let folder = try TestData.scratch(self)
         let archive = try tarGz(folder, "bad.tar.gz", ["fr/options.json", "es/options.json"])

@@ -101,3 +101,20 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(findings.filter { $0.severity == .error }.map(\.tensor), ["CNN_proj/W_proj"])
     }
 }
+
+final class OptionsDiscoveryTests: XCTestCase {
+    /// AllenNLP's download names: several models in one folder, each weights file paired with the
+    /// options file of the same stem; anything else ambiguous is left to --options.
+    func test_optionsBeside_picksTheOnlyOrTheSameStem() throws {
+        let folder = try TestData.scratch(self)
+        func touch(_ name: String) throws { try Data("{}".utf8).write(to: folder.appendingPathComponent(name)) }
+        let small = folder.appendingPathComponent("elmo_2x1024_128_2048cnn_1xhighway_weights.hdf5").path
+        XCTAssertNil(ELMoModel.optionsBeside(small).chosen)
+        try touch("elmo_2x1024_128_2048cnn_1xhighway_options.json")
+        XCTAssertEqual(ELMoModel.optionsBeside(small).chosen, folder.appendingPathComponent("elmo_2x1024_128_2048cnn_1xhighway_options.json").path)
+        try touch("elmo_2x4096_512_2048cnn_2xhighway_options.json")
+        XCTAssertEqual(ELMoModel.optionsBeside(small).chosen, folder.appendingPathComponent("elmo_2x1024_128_2048cnn_1xhighway_options.json").path)
+        XCTAssertEqual(ELMoModel.optionsBeside(small).candidates.count, 2)
+        XCTAssertNil(ELMoModel.optionsBeside(folder.appendingPathComponent("weights.hdf5").path).chosen, "two candidates, no stem match")
+    }
+}

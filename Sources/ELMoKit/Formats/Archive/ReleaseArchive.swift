@@ -52,7 +52,8 @@ public final class ReleaseArchive {
 
     /// Finds the one options file (`*options*.json`) and the one weight file (`.hdf5`/`.h5`) in the
     /// archive and extracts both; several candidates or none is an error listing what was found.
-    public func findELMoPair() throws -> (weights: String, options: String) {
+    /// Returns the extracted paths and the members' names in the archive.
+    public func findELMoPair() throws -> (weights: String, options: String, weightsMember: String, optionsMember: String) {
         let files = names.filter { !($0 as NSString).lastPathComponent.hasPrefix(".") }
         let options = files.filter { ($0 as NSString).lastPathComponent.lowercased().contains("options") && $0.lowercased().hasSuffix(".json") }
         let weights = files.filter { $0.lowercased().hasSuffix(".hdf5") || $0.lowercased().hasSuffix(".h5") }
@@ -61,7 +62,8 @@ public final class ReleaseArchive {
                                file: path)
         }
         let pair = (weights: scratch.appendingPathComponent((weights[0] as NSString).lastPathComponent).path,
-                    options: scratch.appendingPathComponent((options[0] as NSString).lastPathComponent).path)
+                    options: scratch.appendingPathComponent((options[0] as NSString).lastPathComponent).path,
+                    weightsMember: weights[0], optionsMember: options[0])
         try extractor(weights[0], pair.weights)
         try extractor(options[0], pair.options)
         return pair

@@ -122,23 +122,50 @@ public final class ELMoModel: @unchecked Sendable {
         return nil
     }
 
-    /// The options to use with `source`: an explicit options file wins; else a native file's own.
+    /// The options to use with `source`: an explicit options file wins; else the file's own
+    /// (native, an archive's, an `elmokit export`); else the one options file beside the weights.
     public static func options(for source: WeightSource, optionsPath: String?) throws -> ELMoOptions {
-        if let optionsPath { return try ELMoOptions(path: optionsPath) }
+        try resolveOptions(for: source, optionsPath: optionsPath).options
+    }
+
+    /// `options(for:optionsPath:)`, with the options file it read (nil when the source embeds them).
+    public static func resolveOptions(for source: WeightSource, optionsPath: String?) throws -> (options: ELMoOptions, file: String?) {
+        if let optionsPath { return (try ELMoOptions(path: optionsPath), optionsPath) }
         if let native = source as? NativeCheckpoint, let config = native.metadata["config"] {
-            return try ELMoOptions(json: config, file: native.path)
+            return (try ELMoOptions(json: config, file: native.path), nil)
         }
+        if let archive = source as? ReleaseArchiveWeights { return (try archive.options(), nil) }
         if let h5 = source as? HDF5Weights, let config = HDF5Writer.embeddedMetadata(h5.file)?["config"] {
-            return try ELMoOptions(json: config, file: h5.path)
+            return (try ELMoOptions(json: config, file: h5.path), nil)
         }
         if let st = source as? SafetensorsFile, let text = st.metadata["config"], let config = try? JSONParser.parse(text) {
-            return try ELMoOptions(json: config, file: st.path)
+            return (try ELMoOptions(json: config, file: st.path), nil)
         }
-        let folder = (source.path as NSString).deletingLastPathComponent
-        let beside = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder))?
-            .filter { $0.lowercased().hasSuffix(".json") && $0.lowercased().contains("options") }.sorted() ?? []
-        let hint = beside.isEmpty ? "" : " (found \(beside.joined(separator: ", ")) beside it)"
-        throw ELMoKitError(.usage, "this file does not embed its options; pass --options OPTIONS.json\(hint)", file: source.path)
+        let found = optionsBeside(source.path)
+        guard let chosen = found.chosen else {
+            let hint = found.candidates.isEmpty ? "" : " (found \(found.candidates.joined(separator: ", ")) beside it: which one?)"
+            throw ELMoKitError(.usage, "this file does not embed its options; pass --options OPTIONS.json\(hint)", file: source.path)
+        }
+        var options = try ELMoOptions(path: chosen)
+        options.notes.insert("options read from \(chosen), the one options file beside the weights (--options picks another)", at: 0)
+        return (options, chosen)
+    }
+
+    /// The options files beside a bare weight file (`*options*.json` in its folder), and the one
+    /// to use when that is unambiguous: the only candidate, or the only one sharing the weights'
+    /// name up to "weights"/"options" (`elmo_2x4096_…_weights.hdf5` ↔ `elmo_2x4096_…_options.json`,
+    /// as AllenNLP names its downloads).
+    public static func optionsBeside(_ weightsPath: String) -> (chosen: String?, candidates: [String]) {
+        let folder = (weightsPath as NSString).deletingLastPathComponent
+        let candidates = ((try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [])
+            .filter { $0.lowercased().hasSuffix(".json") && $0.lowercased().contains("options") }.sorted()
+        func stem(_ name: String, before word: String) -> String? {
+            name.lowercased().range(of: word, options: .backwards).map { String(name.lowercased()[..<$0.lowerBound]) }
+        }
+        let weightsStem = stem((weightsPath as NSString).lastPathComponent, before: "weights")
+        let sameStem = candidates.filter { weightsStem != nil && stem($0, before: "options") == weightsStem }
+        let pick = candidates.count == 1 ? candidates[0] : sameStem.count == 1 ? sameStem[0] : nil
+        return (pick.map { (folder as NSString).appendingPathComponent($0) }, candidates)
     }
 
     // MARK: - Packed weights
