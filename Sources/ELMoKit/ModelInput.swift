@@ -13,11 +13,21 @@ public enum ModelInput {
         if let archive = try ReleaseArchive.openIfArchive(input) {
             let pair = try archive.findELMoPair()
             return try Converter.convertELMo(weightsPath: pair.weights, optionsPath: optionsPath ?? pair.options,
+                                             vocabularyPath: vocabularyPath,
                                              destination: destination, dtype: dtype, force: force, archive: input,
                                              progress: progress)
         }
         return try Converter.convertELMo(weightsPath: input, optionsPath: optionsPath, vocabularyPath: vocabularyPath,
                                          destination: destination, dtype: dtype, force: force, progress: progress)
+    }
+
+    /// `diff`: the tensors of any model file under the names a checkpoint of it would hold, so that
+    /// one model compares equal across formats: a Keras file's weights under their `layout: "keras"`
+    /// names (`lstm/kernel`, whatever the Keras layout stored them as); any other file as stored.
+    /// A Keras file whose layers cannot be understood is compared under its dataset paths.
+    public static func tensorsForComparison(_ path: String) throws -> WeightSource {
+        if KerasLayout.detect(path) != nil, let model = try? KerasModelFile(path: path) { return model.weights }
+        return try openWeights(path)
     }
 
     /// `export --to hdf5`.
@@ -46,7 +56,11 @@ public enum ModelInput {
                                         "tensor '\(name)' does not match its CRC-32: data corrupted"))
             }
             if findings.isEmpty {
-                do { try native.verifyIntegrity() } catch let e as ELMoKitError {
+                do {
+                    try native.verifyIntegrity()
+                    findings.append(Finding(.note, "INTEGRITY_OK", "integrity verified: \(native.tensorInfos.count) tensor CRC-32s, "
+                                            + "zero padding, SHA-256 \(hexString(native.storedSHA256).prefix(16))…"))
+                } catch let e as ELMoKitError {
                     findings.append(Finding(.error, e.code.rawValue, e.message))
                 }
             }
@@ -70,6 +84,23 @@ public enum ModelInput {
             findings.append(Finding(.error, e.code.rawValue, e.message))
             return findings
         }
-        return findings + ELMoValidator.validate(source: source, options: options)
+        return findings + ELMoValidator.validate(source: source, options: options) + vocabularyFindings(source, options)
+    }
+
+    /// A token-input model runs only with its vocabulary, one token per row of `embedding`: a
+    /// checkpoint must carry it (error); a bare weight file needs `--vocab` at run time (warning).
+    static func vocabularyFindings(_ source: WeightSource, _ options: ELMoOptions) -> [Finding] {
+        guard options.charCNN == nil else { return [] }
+        let vocabulary: [String]?
+        do { vocabulary = try ELMoModel.vocabulary(for: source, path: nil, options: options) } catch {
+            return source is NativeCheckpoint
+                ? [Finding(.error, "E_NO_VOCABULARY", "token-input model without its vocabulary: it cannot run (convert it again with --vocab VOCAB.txt)")]
+                : [Finding(.warning, "W_NO_VOCABULARY", "token-input model without a vocabulary beside it: embed and verify need --vocab VOCAB.txt")]
+        }
+        if let vocabulary, let rows = source.info("embedding")?.shape.first, vocabulary.count != rows {
+            return [Finding(.error, ELMoKitError.Code.shapeMismatch.rawValue, tensor: "embedding",
+                            "the vocabulary has \(vocabulary.count) tokens but 'embedding' has \(rows) rows")]
+        }
+        return []
     }
 }

@@ -86,7 +86,7 @@ final class EmbedCLITests: XCTestCase {
         let out = folder.appendingPathComponent("bad.hdf5").path
         let invalid = try CLI.run(["embed", weights, "--options", options, "-i", bad.path, "-o", out])
         XCTAssertEqual(invalid.status, 2)
-        XCTAssertTrue(invalid.stderr.contains("not valid UTF-8 text: line 2, byte offset 4 (0xc3)"), invalid.stderr)
+        XCTAssertTrue(invalid.stderr.contains("not valid UTF-8 text: line 2, byte 3 of the line (offset 4 in the file) is 0xc3"), invalid.stderr)
         for orphan in [["--gamma", "2"], ["--layer-norm"]] {
             let run = try CLI.run(["embed", weights, "--options", options, "-i", input.path, "-o", out, "--top"] + orphan)
             XCTAssertEqual(run.status, 2, "\(orphan)")

@@ -52,7 +52,7 @@ final class PipelineCLITests: XCTestCase {
         let different = try CLI.run(["diff", a, b, "--json"])
         XCTAssertEqual(different.status, 1)
         let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(different.stdout.utf8)) as? [String: Any])
-        XCTAssertEqual((doc["summary"] as? [String: Any])?["identical"] as? Bool, false)
+        XCTAssertEqual((doc["summary"] as? [String: Any])?["pass"] as? Bool, false)
     }
 }
 

@@ -38,8 +38,12 @@ public struct InspectionReport {
             format = "elmokit"
             try inspectNative(native, withStatistics)
         case let archive as ReleaseArchiveWeights:
-            format = "hdf5"
+            format = "release-archive"
             try inspectHDF5(archive.inner, withStatistics)
+            details.insert(("archive_members", .object([("weights", JSONValue(archive.weightsMember)),
+                                                         ("options", JSONValue(archive.optionsMember)),
+                                                         ("vocabulary", archive.vocabularyMember.map { JSONValue($0) } ?? .null)])),
+                           at: 0)
         case let keras as KerasArchiveWeights:
             format = "keras"
             try inspectHDF5(keras.inner, withStatistics)

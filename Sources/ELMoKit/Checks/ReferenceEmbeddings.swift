@@ -38,6 +38,9 @@ public struct SentenceSet: Sendable {
             } else {
                 throw ELMoKitError(.input, "expected a list of sentences or a list of lists of sentences", file: path)
             }
+        } else if trimmed.first == UInt8(ascii: "{"), (try? JSONParser.parse(bytes)) != nil {
+            // A JSON document that is not a list (a text line rarely parses as a whole JSON object).
+            throw ELMoKitError(.input, "expected a JSON list of sentences, got a JSON object", file: path)
         } else {
             let lines = try TextFile.lines(path)
             streams = [lines.map(Self.tokens)]

@@ -13,6 +13,8 @@ public struct VerificationReport: Sendable {
 
     public var entries: [Entry] = []
     public var problems: [String] = []
+    /// What the comparison did not cover (e.g. reference sentences beyond the sentences given).
+    public var notes: [String] = []
     /// The reference layout compared against (nil when comparing two models).
     public var layout: ReferenceLayout?
     public let atol: Double, rtol: Double
@@ -68,10 +70,23 @@ public enum Verifier {
             }
         }
         for (s, file) in files.enumerated() {
+            var missing: [Int] = []
+            defer {
+                // One line, however many: a file that is not a reference at all has none of them.
+                if !missing.isEmpty {
+                    let shown = missing.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (missing.count > 5 ? ", …" : "")
+                    report.problems.append("\(file.path): no dataset for \(missing.count) sentence\(missing.count == 1 ? "" : "s") (\(shown))"
+                                           + (missing.count == outputs[s].count ? ": not a reference embeddings file?" : ""))
+                }
+            }
+            let extra = ((try? file.datasetPaths()) ?? []).filter { Int($0).map { $0 >= outputs[s].count } ?? false }.count
+            if extra > 0 {
+                report.notes.append("\(file.path) holds \(extra) more sentence\(extra == 1 ? "" : "s") than the \(outputs[s].count) given: not compared")
+            }
             for (i, embedding) in outputs[s].enumerated() {
                 let key = String(i)
                 guard file.exists(key) else {
-                    report.problems.append("\(file.path): no dataset '\(key)' for sentence \(i)")
+                    missing.append(i)
                     continue
                 }
                 let info = try file.info(key)

@@ -36,7 +36,7 @@ public enum Converter {
         }
         // The source's SHA-256 (provenance) is computed on one thread while the other streams the
         // tensors; the header, which holds it, is written last (NativeWriter.writeConcurrently).
-        let vocabulary = try ELMoModel.vocabulary(for: source, path: vocabularyPath)
+        let vocabulary = try ELMoModel.vocabulary(for: source, path: vocabularyPath, options: options)
         let metadata = { (hash: () throws -> String) throws -> JSONValue in
             var metadata = try elmoMetadata(source: source, options: options, optionsPath: optionsPath, dtype: dtype,
                                             archive: archive, sourceHash: hash)
@@ -58,13 +58,7 @@ public enum Converter {
     /// written by `elmokit export` keeps the provenance of the checkpoint it was exported from.
     static func elmoMetadata(source: WeightSource, options: ELMoOptions, optionsPath: String?, dtype: DType?,
                              archive: String? = nil, sourceHash: () throws -> String) throws -> JSONValue {
-        let inherited: JSONValue?
-        switch source {
-        case let native as NativeCheckpoint: inherited = native.metadata["provenance"]
-        case let h5 as HDF5Weights: inherited = HDF5Writer.embeddedMetadata(h5.file)?["provenance"]
-        case let st as SafetensorsFile: inherited = st.metadata["provenance"].flatMap { try? JSONParser.parse($0) }
-        default: inherited = nil
-        }
+        let inherited = source.embeddedMetadata?["provenance"]
         var provenance: JSONValue
         if var kept = inherited?.objectValue {
             // The dtype recorded by the first conversion stays unless this one changes it.

@@ -77,14 +77,36 @@ extension WeightSource {
     }
 }
 
+extension WeightSource {
+    /// The ELMoKit metadata this file carries (architecture, config, provenance, vocabulary…):
+    /// a native checkpoint's header, or what `elmokit export` left in an HDF5 or safetensors
+    /// file. nil for files ELMoKit did not write.
+    public var embeddedMetadata: JSONValue? {
+        switch self {
+        case let native as NativeCheckpoint: return native.metadata
+        case let h5 as HDF5Weights: return HDF5Writer.embeddedMetadata(h5.file)
+        case let st as SafetensorsFile:
+            guard st.metadata["architecture"] != nil else { return nil }
+            // safetensors metadata is a string map: export writes JSON values as their text.
+            return .object(st.metadata.sorted { $0.key < $1.key }.map { key, value in
+                let isJSON = value.first == "{" || value.first == "["
+                return (key, isJSON ? (try? JSONParser.parse(value)) ?? JSONValue(value) : JSONValue(value))
+            })
+        default: return nil
+        }
+    }
+}
+
 /// Opens a weight file of any supported format, chosen by its content (not its name).
 public func openWeights(_ path: String) throws -> WeightSource {
     try InputFile.checkReadable(path)
     let head = InputFile.prefix(path, count: 16)
     if head.starts(with: NativeFormat.magic) { return try NativeCheckpoint(path: path) }
-    if HDF5File.hasSignature(path) { return try HDF5Weights(path: path) }
     if ZipArchive.hasSignature(path), KerasLayout.detect(path) == .archive { return try KerasArchiveWeights(path: path) }
+    // Archives before HDF5: a tar's first member starts at byte 512, where HDF5 also looks for
+    // its signature, so a tar holding an HDF5 file would otherwise pass for one.
     if let archive = try ReleaseArchive.openIfArchive(path) { return try ReleaseArchiveWeights(archive) }
+    if HDF5File.hasSignature(path) { return try HDF5Weights(path: path) }
     if let st = try? SafetensorsFile(path: path) { return st }
     let text = String(decoding: head.prefix(16), as: UTF8.self).trimmingPrefix { $0.isWhitespace }.lowercased()
     if text.hasPrefix("<") {

@@ -14,8 +14,9 @@ public enum TextFile {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             let bad = firstInvalidUTF8Offset(bytes)
             let line = 1 + bytes[..<bad].filter { $0 == 0x0A }.count
-            throw ELMoKitError(.input, "not valid UTF-8 text: line \(line), byte offset \(bad) (0x\(String(bytes[bad], radix: 16)))",
-                               file: file)
+            let lineStart = bytes[..<bad].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+            throw ELMoKitError(.input, "not valid UTF-8 text: line \(line), byte \(bad - lineStart + 1) of the line "
+                               + "(offset \(bad) in the file) is 0x\(String(bytes[bad], radix: 16))", file: file)
         }
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
             .map(String.init)

@@ -18,7 +18,7 @@ extension Command {
         var text = "\(abstract)\n\nUSAGE: elmokit \(usage)\n"
         if !discussion.isEmpty { text += "\n\(discussion)\n" }
         text += "\nOPTIONS:\n"
-        let all = options + [OptionSpec(long: "help", short: "h", help: "Show this help.")]
+        let all = options + [CommonOptions.noIsolation, OptionSpec(long: "help", short: "h", help: "Show this help.")]
         let labels = all.map { spec -> String in
             var label = spec.short.map { "-\($0), " } ?? "    "
             label += "--\(spec.long)"
@@ -42,6 +42,9 @@ enum CommonOptions {
     static let vocab = OptionSpec(long: "vocab", value: "VOCAB.txt",
                                   help: "Vocabulary of a token-input model, one token per line (.elmk files embed theirs).")
     static let force = OptionSpec(long: "force", short: "f", help: "Overwrite the output file if it exists.")
+    /// Taken out of argv before parsing (`Isolation`); listed so that every help shows it.
+    static let noIsolation = OptionSpec(long: "no-isolation",
+                                        help: "Read HDF5 inputs in this process, not a child (a libhdf5 crash then kills elmokit).")
     static func output(_ what: String) -> OptionSpec {
         OptionSpec(long: "output", short: "o", value: "PATH", help: what)
     }

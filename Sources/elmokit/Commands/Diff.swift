@@ -3,11 +3,13 @@ import ELMoKit
 struct DiffCommand: Command {
     static let name = "diff"
     static let abstract = "Compare the tensors of two weight files (any formats) by name."
-    static let usage = "diff A B [--atol A] [--rtol R] [--json]"
+    static let usage = "diff A B [--atol A] [--rtol R] [-v] [--json]"
     static let discussion = """
     Per tensor: max |Δ|, max distance in float32 ULPs, first differing index. Tensors only in A or
     only in B, and shape mismatches, are differences. Exit status 1 when any tensor differs beyond
-    |a - b| <= atol + rtol * |b| (default: exact equality).
+    |a - b| <= atol + rtol * |b| (default: exact equality). Keras files are compared under the
+    names their checkpoint holds (lstm/kernel, bidirectional/forward/bias), so one model saved in
+    two Keras layouts, or a Keras file and its .elmk, compare tensor for tensor.
     """
     static let options = [
         OptionSpec(long: "atol", value: "A", help: "Absolute tolerance (default 0)."),
@@ -18,9 +20,10 @@ struct DiffCommand: Command {
 
     static func run(_ args: Arguments, _ out: Output) throws -> Int32 {
         let paths = try args.positionals(["a", "b"])
-        let report = try TensorDiffReport(try openWeights(paths[0]), try openWeights(paths[1]),
+        let report = try TensorDiffReport(try ModelInput.tensorsForComparison(paths[0]), try ModelInput.tensorsForComparison(paths[1]),
                                           atol: try args.double("atol", default: 0), rtol: try args.double("rtol", default: 0))
         let differing = report.entries.filter { !$0.passed }.count
+        let identical = report.entries.filter { $0.firstDifference == nil && $0.comparison != nil }.count
         if out.json {
             let tensors: [JSONValue] = report.entries.map { e in
                 var m: [(String, JSONValue)] = [("name", JSONValue(e.name)), ("dtype_a", JSONValue(e.dtypeA.description)),
@@ -38,8 +41,9 @@ struct DiffCommand: Command {
                 ("a", JSONValue(paths[0])), ("b", JSONValue(paths[1])), ("atol", JSONValue(report.atol)), ("rtol", JSONValue(report.rtol)),
                 ("tensors", .array(tensors)), ("only_in_a", .array(report.onlyInA.map { JSONValue($0) })),
                 ("only_in_b", .array(report.onlyInB.map { JSONValue($0) })),
-                ("summary", .object([("compared", JSONValue(report.entries.count)), ("differing", JSONValue(differing)),
-                                     ("identical", JSONValue(report.passed))])),
+                ("summary", .object([("compared", JSONValue(report.entries.count)), ("identical", JSONValue(identical)),
+                                     ("differing", JSONValue(differing)), ("only_in_a", JSONValue(report.onlyInA.count)),
+                                     ("only_in_b", JSONValue(report.onlyInB.count)), ("pass", JSONValue(report.passed))])),
             ]))
         } else {
             var lines: [String] = []
@@ -59,7 +63,6 @@ struct DiffCommand: Command {
             for n in report.onlyInA { lines.append("ONLY A  \(n)") }
             for n in report.onlyInB { lines.append("ONLY B  \(n)") }
             let maxAbs = report.entries.compactMap(\.comparison?.maxAbs).max() ?? 0
-            let identical = report.entries.filter { $0.firstDifference == nil && $0.comparison != nil }.count
             lines.append("\(report.passed ? "SAME" : "DIFFERENT"): \(plural(report.entries.count, "tensor")) compared, \(identical) identical, \(differing) beyond tolerance, "
                 + "\(report.onlyInA.count) only in A, \(report.onlyInB.count) only in B; max |Δ| \(NumberFormat.scientific(maxAbs))")
             out.print(lines.joined(separator: "\n"))

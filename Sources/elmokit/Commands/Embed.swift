@@ -63,6 +63,9 @@ struct EmbedCommand: Command {
         let modelPath = try args.positionals(["model"])[0]
         guard let input = args.value("input") else { throw ELMoKitError(.usage, "missing --input FILE") }
         guard let destination = args.value("output") else { throw ELMoKitError(.usage, "missing -o OUT.hdf5") }
+        guard destination != "-" else {
+            throw ELMoKitError(.usage, "-o - is not supported: HDF5 is written in place (seeks), not streamed; give a file path")
+        }
         let chosen = ["all", "top", "average"].filter { args.flag($0) }
         guard chosen.count <= 1 else { throw ELMoKitError(.usage, "choose one of --all, --top, --average") }
         let selection = EmbeddingSelection(rawValue: chosen.first ?? "all")!

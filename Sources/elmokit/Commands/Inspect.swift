@@ -64,7 +64,7 @@ struct InspectCommand: Command {
                 let shown = compact.count > 160 ? compact.prefix(160) + "…" : Substring(compact)
                 lines.append("\(key): \(shown) (\(lineCount) lines; --attrs or --json shows all)")
             } else {
-                lines.append("\(key): " + (rendered.contains("\n") ? "\n" + rendered : rendered))
+                lines.append(rendered.contains("\n") ? "\(key):\n" + rendered : "\(key): " + rendered)
             }
         }
         if r.format != "hdf5" || attributes { lines.append("") }

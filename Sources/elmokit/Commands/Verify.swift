@@ -95,6 +95,7 @@ struct VerifyCommand: Command {
             ("atol", JSONValue(r.atol)), ("rtol", JSONValue(r.rtol)),
             ("comparisons", .array(entries)),
             ("problems", .array(r.problems.map { JSONValue($0) })),
+            ("notes", .array(r.notes.map { JSONValue($0) })),
             ("summary", .object([("compared", JSONValue(r.entries.count)), ("passed", JSONValue(r.entries.count - failed)),
                                  ("failed", JSONValue(failed)), ("max_abs", JSONValue(r.maxAbs)),
                                  ("mean_abs", JSONValue(r.meanAbs)), ("pass", JSONValue(r.passed))])),
@@ -112,6 +113,7 @@ struct VerifyCommand: Command {
                 + "(\(e.comparison.worstActual) vs \(e.comparison.worstExpected)), mean |Δ| \(NumberFormat.scientific(e.comparison.meanAbs))")
         }
         for p in r.problems { lines.append("FAIL  \(p)") }
+        for n in r.notes { lines.append("note: \(n)") }
         let failed = r.entries.filter { !$0.comparison.passed }.count
         let sentenceCount = Set(r.entries.map { "\($0.stream ?? 0)/\($0.sentence)" }).count
         let layout = r.layout.map { " (reference layout \($0.rawValue))" } ?? ""

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import ELMoKit
 
@@ -35,7 +36,15 @@ final class ELMoVariantTests: XCTestCase {
 
     func test_tokenInputModel_needsItsVocabulary_andCarriesItInTheCheckpoint() throws {
         let folder = TestData.fixture("elmo-variants/token_input")
-        XCTAssertThrowsCode(.usage, try ELMoModel(weightsPath: folder + "/weights.hdf5", optionsPath: folder + "/options.json"))
+        // Without a vocabulary (none given, none beside the weights) the model cannot run.
+        let bare = try TestData.scratch(self)
+        for name in ["weights.hdf5", "options.json"] {
+            try FileManager.default.copyItem(atPath: folder + "/" + name, toPath: bare.appendingPathComponent(name).path)
+        }
+        XCTAssertThrowsCode(.usage, try ELMoModel(weightsPath: bare.appendingPathComponent("weights.hdf5").path,
+                                                  optionsPath: bare.appendingPathComponent("options.json").path))
+        // The one vocab.txt beside the weights is used, as the options file beside them is.
+        XCTAssertNoThrow(try ELMoModel(weightsPath: folder + "/weights.hdf5", optionsPath: folder + "/options.json"))
         let out = try TestData.scratch(self).appendingPathComponent("t.elmk").path
         _ = try ModelInput.convert(folder + "/weights.hdf5", optionsPath: folder + "/options.json", vocabularyPath: folder + "/vocab.txt",
                                    destination: out, dtype: nil, force: false)

@@ -197,4 +197,34 @@ final class CrashSafeWriteTests: XCTestCase {
         }
         XCTAssertEqual(CLI.sha256(native), nativeSHA, "export modified its input")
     }
+    // MARK: - embed
+
+    func testSIGKILLDuringEmbedLeavesNoPartialOutput() throws {
+        let folder = try CLI.temporaryFolder(self)
+        let weights = CLI.reference("elmo/lm_weights.hdf5"), options = CLI.reference("elmo/options.json")
+        // 1,500 lines of 1 to 20 tokens: a few MB of output, written dataset by dataset.
+        let sentences = folder + "/sentences.txt"
+        let words = ["the", "cat", "sat", "on", "a", "mat", "élan", "naïve", "über", "."]
+        let text = (0..<1500).map { i in (0...(i * 7) % 20).map { words[($0 * 31 + i) % words.count] }.joined(separator: " ") }
+        try (text.joined(separator: "\n") + "\n").write(toFile: sentences, atomically: true, encoding: .utf8)
+        let inputSHA = CLI.sha256(sentences)
+        let destination = folder + "/out.hdf5"
+        let embed = ["embed", weights, "--options", options, "-i", sentences, "-o", destination, "--force"]
+        XCTAssertEqual(try CLI.run(embed).status, 0)
+        let complete = CLI.sha256(destination)!
+        let size = try FileManager.default.attributesOfItem(atPath: destination)[.size] as! Int
+        try FileManager.default.removeItem(atPath: destination)
+        var partial = 0
+        for point: KillPoint in [.after(milliseconds: 0), .after(milliseconds: 100), .tempFraction(0.2), .tempFraction(0.5), .tempFraction(0.8)] {
+            try? FileManager.default.removeItem(atPath: destination)
+            let o = try killRun(embed, destination: destination, expectedSize: size, at: point)
+            if o.sawPartialTemp { partial += 1 }
+            try checkState(folder: folder, destination: destination, allowed: [nil, complete], inputs: [sentences], "embed, \(point)")
+        }
+        XCTAssertGreaterThanOrEqual(partial, 2, "embed: too few kills landed mid-write")
+        XCTAssertEqual(try CLI.run(embed).status, 0)
+        XCTAssertEqual(CLI.sha256(destination), complete, "embed output is not deterministic")
+        XCTAssertEqual(try leftovers(folder), [], "embed: temp files not cleaned by the next run")
+        XCTAssertEqual(CLI.sha256(sentences), inputSHA, "embed modified its input")
+    }
 }

@@ -51,21 +51,33 @@ public final class ReleaseArchive {
     deinit { try? FileManager.default.removeItem(at: scratch) }
 
     /// Finds the one options file (`*options*.json`) and the one weight file (`.hdf5`/`.h5`) in the
-    /// archive and extracts both; several candidates or none is an error listing what was found.
-    /// Returns the extracted paths and the members' names in the archive.
-    public func findELMoPair() throws -> (weights: String, options: String, weightsMember: String, optionsMember: String) {
+    /// archive and extracts both, with the vocabulary of a token-input model when there is one
+    /// `*vocab*.txt` (extracted beside the weights, where `ELMoModel.vocabulary` looks for it);
+    /// several candidates or none is an error listing what was found. Returns the extracted
+    /// paths and the members' names in the archive.
+    public func findELMoPair() throws -> (weights: String, options: String, weightsMember: String, optionsMember: String,
+                                          vocabularyMember: String?) {
         let files = names.filter { !($0 as NSString).lastPathComponent.hasPrefix(".") }
-        let options = files.filter { ($0 as NSString).lastPathComponent.lowercased().contains("options") && $0.lowercased().hasSuffix(".json") }
-        let weights = files.filter { $0.lowercased().hasSuffix(".hdf5") || $0.lowercased().hasSuffix(".h5") }
+        func base(_ name: String) -> String { (name as NSString).lastPathComponent.lowercased() }
+        let options = files.filter { base($0).contains("options") && base($0).hasSuffix(".json") }
+        let weights = files.filter { base($0).hasSuffix(".hdf5") || base($0).hasSuffix(".h5") }
+        let vocabularies = files.filter { base($0).contains("vocab") && base($0).hasSuffix(".txt") }
         guard options.count == 1, weights.count == 1 else {
             throw ELMoKitError(.input, "expected one options .json and one weights .hdf5 in the archive, found options \(options) and weights \(weights)",
                                file: path)
         }
         let pair = (weights: scratch.appendingPathComponent((weights[0] as NSString).lastPathComponent).path,
                     options: scratch.appendingPathComponent((options[0] as NSString).lastPathComponent).path,
-                    weightsMember: weights[0], optionsMember: options[0])
+                    weightsMember: weights[0], optionsMember: options[0],
+                    vocabularyMember: vocabularies.count == 1 ? vocabularies[0] : nil)
         try extractor(weights[0], pair.weights)
         try extractor(options[0], pair.options)
+        if let member = pair.vocabularyMember { try extractor(member, vocabularyPath(member)) }
         return pair
+    }
+
+    /// Where `findELMoPair` extracts the vocabulary member.
+    func vocabularyPath(_ member: String) -> String {
+        scratch.appendingPathComponent((member as NSString).lastPathComponent).path
     }
 }

@@ -9,7 +9,8 @@ public final class ReleaseArchiveWeights: WeightSource {
     /// The extracted options file; `options` names it for messages.
     let optionsPath: String
     private let archive: ReleaseArchive
-    private let weightsMember: String, optionsMember: String
+    /// The members the model was read from, as named in the archive.
+    public let weightsMember: String, optionsMember: String, vocabularyMember: String?
 
     public var tensorInfos: [TensorInfo] { inner.tensorInfos }
 
@@ -17,7 +18,7 @@ public final class ReleaseArchiveWeights: WeightSource {
         self.archive = archive
         path = archive.path
         let pair = try archive.findELMoPair()
-        (weightsMember, optionsMember) = (pair.weightsMember, pair.optionsMember)
+        (weightsMember, optionsMember, vocabularyMember) = (pair.weightsMember, pair.optionsMember, pair.vocabularyMember)
         optionsPath = pair.options
         let (archivePath, weightsPath, member) = (archive.path, pair.weights, pair.weightsMember)
         inner = try Self.renaming([weightsPath: "\(archivePath)[\(member)]"]) { try HDF5Weights(path: weightsPath) }
@@ -26,6 +27,14 @@ public final class ReleaseArchiveWeights: WeightSource {
     /// The options of the archive, parsed; errors name `archive[options.json]`.
     public func options() throws -> ELMoOptions {
         try Self.renaming([optionsPath: "\(path)[\(optionsMember)]"]) { try ELMoOptions(path: optionsPath) }
+    }
+
+    /// The extracted vocabulary of a token-input model, if the archive holds one.
+    public var vocabularyPath: String? { vocabularyMember.map { archive.vocabularyPath($0) } }
+
+    /// The tokens of the archive's vocabulary; errors name `archive[vocab.txt]`.
+    func vocabulary(_ file: String) throws -> [String] {
+        try Self.renaming([file: "\(path)[\(vocabularyMember ?? "vocabulary")]"]) { try ELMoModel.readVocabulary(file) }
     }
 
     public func float32(_ name: String) throws -> FloatTensor {

@@ -55,12 +55,11 @@ final class HDF5Builder {
         }
     }
 
-    /// A contiguous dataset of `dtype` holding `raw` (little-endian `dtype` bytes), parents created.
-    func dataset(_ name: String, dtype: DType, shape: [Int], raw: UnsafeRawBufferPointer) throws {
+    /// A new dataset `name` of `type` and `shape` (scalar when empty), parents created, without
+    /// a modification time (which would make two runs' bytes differ). The caller closes it.
+    private func createDataset(_ name: String, type: hid_t, shape: [Int]) throws -> hid_t {
         let parent = name.split(separator: "/").dropLast().joined(separator: "/")
         if !parent.isEmpty { try group(parent) }
-        let type = try HDF5Types.fileType(for: dtype)
-        defer { H5Tclose(type) }
         var dims = shape.map { hsize_t($0) }
         let space = shape.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(dims.count), &dims, nil)
         defer { H5Sclose(space) }
@@ -69,6 +68,14 @@ final class HDF5Builder {
         defer { H5Pclose(dcpl) }
         let ds = H5Dcreate2(file, name, type, space, lcpl, dcpl, ek_H5P_DEFAULT())
         guard ds >= 0 else { throw HDF5Errors.failure("H5Dcreate", file: display, object: name) }
+        return ds
+    }
+
+    /// A contiguous dataset of `dtype` holding `raw` (little-endian `dtype` bytes), parents created.
+    func dataset(_ name: String, dtype: DType, shape: [Int], raw: UnsafeRawBufferPointer) throws {
+        let type = try HDF5Types.fileType(for: dtype)
+        defer { H5Tclose(type) }
+        let ds = try createDataset(name, type: type, shape: shape)
         defer { H5Dclose(ds) }
         guard raw.count > 0 else { return }
         guard H5Dwrite(ds, type, ek_H5S_ALL(), ek_H5S_ALL(), ek_H5P_DEFAULT(), raw.baseAddress) >= 0 else {
@@ -78,13 +85,7 @@ final class HDF5Builder {
 
     /// An int32 dataset (integer side data; tests use it to make broken weight files).
     func int32Dataset(_ name: String, shape: [Int], values: [Int32]) throws {
-        let parent = name.split(separator: "/").dropLast().joined(separator: "/")
-        if !parent.isEmpty { try group(parent) }
-        var dims = shape.map { hsize_t($0) }
-        let space = shape.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(dims.count), &dims, nil)
-        defer { H5Sclose(space) }
-        let ds = H5Dcreate2(file, name, ek_H5T_STD_I32LE(), space, lcpl, ek_H5P_DEFAULT(), ek_H5P_DEFAULT())
-        guard ds >= 0 else { throw HDF5Errors.failure("H5Dcreate", file: display, object: name) }
+        let ds = try createDataset(name, type: ek_H5T_STD_I32LE(), shape: shape)
         defer { H5Dclose(ds) }
         guard values.withUnsafeBytes({ H5Dwrite(ds, ek_H5T_STD_I32LE(), ek_H5S_ALL(), ek_H5S_ALL(), ek_H5P_DEFAULT(), $0.baseAddress) }) >= 0 else {
             throw HDF5Errors.failure("H5Dwrite", file: display, object: name)
@@ -93,15 +94,9 @@ final class HDF5Builder {
 
     /// A 1-D dataset of variable-length UTF-8 strings (as h5py writes `dtype=str`).
     func stringDataset(_ name: String, _ values: [String]) throws {
-        let parent = name.split(separator: "/").dropLast().joined(separator: "/")
-        if !parent.isEmpty { try group(parent) }
         let type = Self.variableString()
         defer { H5Tclose(type) }
-        var dims = [hsize_t(values.count)]
-        let space = H5Screate_simple(1, &dims, nil)
-        defer { H5Sclose(space) }
-        let ds = H5Dcreate2(file, name, type, space, lcpl, ek_H5P_DEFAULT(), ek_H5P_DEFAULT())
-        guard ds >= 0 else { throw HDF5Errors.failure("H5Dcreate", file: display, object: name) }
+        let ds = try createDataset(name, type: type, shape: [values.count])
         defer { H5Dclose(ds) }
         var pointers: [UnsafePointer<CChar>?] = values.map { UnsafePointer(strdup($0)) }
         defer { for p in pointers { free(UnsafeMutablePointer(mutating: p)) } }

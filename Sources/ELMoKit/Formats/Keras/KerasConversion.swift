@@ -82,16 +82,7 @@ public enum KerasConverter {
     /// the `elmokit_metadata` attribute of an HDF5 export, or a safetensors export's
     /// `__metadata__` (whose values are JSON strings). nil for anything else.
     static func embeddedMetadata(_ source: WeightSource) -> JSONValue? {
-        let metadata: JSONValue?
-        switch source {
-        case let native as NativeCheckpoint: metadata = native.metadata
-        case let h5 as HDF5Weights: metadata = HDF5Writer.embeddedMetadata(h5.file)
-        case let st as SafetensorsFile:
-            metadata = .object(st.metadata.sorted { $0.key < $1.key }.map { key, value in
-                (key, value.first == "{" ? (try? JSONParser.parse(value)) ?? JSONValue(value) : JSONValue(value))
-            })
-        default: metadata = nil
-        }
+        let metadata = source.embeddedMetadata
         return metadata?["architecture"]?.stringValue == architecture ? metadata : nil
     }
 

@@ -106,20 +106,35 @@ public final class ELMoModel: @unchecked Sendable {
                             checkIntegrity: Bool = true) throws {
         let source = try openWeights(weightsPath)
         if checkIntegrity, let native = source as? NativeCheckpoint { try native.verifyIntegrity() }
-        try self.init(weights: source, options: try ELMoModel.options(for: source, optionsPath: optionsPath),
-                      vocabulary: try ELMoModel.vocabulary(for: source, path: vocabularyPath))
+        let options = try ELMoModel.options(for: source, optionsPath: optionsPath)
+        try self.init(weights: source, options: options,
+                      vocabulary: try ELMoModel.vocabulary(for: source, path: vocabularyPath, options: options))
     }
 
-    /// A vocabulary file (one token per line), or the one a native checkpoint embeds.
-    public static func vocabulary(for source: WeightSource, path: String?) throws -> [String]? {
-        if let path {
-            return try TextFile.lines(path).map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty }
+    /// The vocabulary of a token-input model: `path` (one token per line); else the one the file
+    /// embeds (a native checkpoint, an `elmokit export`); else an archive's or the one vocabulary
+    /// file beside the weights (`*vocab*.txt`). Character models have none, and `--vocab` given
+    /// for one is an error rather than silently unused; a token-input model without one cannot
+    /// run, so that is an error too.
+    public static func vocabulary(for source: WeightSource, path: String?, options: ELMoOptions) throws -> [String]? {
+        guard options.charCNN == nil else {
+            if let path {
+                throw ELMoKitError(.usage, "--vocab \(path) is for token-input models; this model has a character CNN and needs none",
+                                   file: source.path)
+            }
+            return nil
         }
-        if let native = source as? NativeCheckpoint, let list = native.metadata["vocabulary"]?.arrayValue {
-            return list.compactMap(\.stringValue)
-        }
-        return nil
+        if let path { return try readVocabulary(path) }
+        if let list = source.embeddedMetadata?["vocabulary"]?.arrayValue { return list.compactMap(\.stringValue) }
+        if let archive = source as? ReleaseArchiveWeights, let file = archive.vocabularyPath { return try archive.vocabulary(file) }
+        let beside = filesBeside(source.path, containing: "vocab", suffix: ".txt", stemWord: "weights", stemWordOfCandidate: "vocab")
+        if let chosen = beside.chosen { return try readVocabulary(chosen) }
+        let hint = beside.candidates.isEmpty ? "" : " (found \(beside.candidates.joined(separator: ", ")) beside it: which one?)"
+        throw ELMoKitError(.usage, "this is a token-input model (no char_cnn): pass --vocab VOCAB.txt\(hint)", file: source.path)
+    }
+
+    static func readVocabulary(_ path: String) throws -> [String] {
+        try TextFile.lines(path).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// The options to use with `source`: an explicit options file wins; else the file's own
@@ -131,16 +146,14 @@ public final class ELMoModel: @unchecked Sendable {
     /// `options(for:optionsPath:)`, with the options file it read (nil when the source embeds them).
     public static func resolveOptions(for source: WeightSource, optionsPath: String?) throws -> (options: ELMoOptions, file: String?) {
         if let optionsPath { return (try ELMoOptions(path: optionsPath), optionsPath) }
-        if let native = source as? NativeCheckpoint, let config = native.metadata["config"] {
-            return (try ELMoOptions(json: config, file: native.path), nil)
+        if let metadata = source.embeddedMetadata {
+            if let architecture = metadata["architecture"]?.stringValue, architecture != "elmo" {
+                throw notELMo(source.path, architecture)
+            }
+            if let config = metadata["config"] { return (try ELMoOptions(json: config, file: source.path), nil) }
         }
         if let archive = source as? ReleaseArchiveWeights { return (try archive.options(), nil) }
-        if let h5 = source as? HDF5Weights, let config = HDF5Writer.embeddedMetadata(h5.file)?["config"] {
-            return (try ELMoOptions(json: config, file: h5.path), nil)
-        }
-        if let st = source as? SafetensorsFile, let text = st.metadata["config"], let config = try? JSONParser.parse(text) {
-            return (try ELMoOptions(json: config, file: st.path), nil)
-        }
+        if KerasLayout.detect(source.path) != nil { throw notELMo(source.path, KerasConverter.architecture) }
         let found = optionsBeside(source.path)
         guard let chosen = found.chosen else {
             let hint = found.candidates.isEmpty ? "" : " (found \(found.candidates.joined(separator: ", ")) beside it: which one?)"
@@ -151,19 +164,33 @@ public final class ELMoModel: @unchecked Sendable {
         return (options, chosen)
     }
 
+    /// A model of another architecture handed to a command that runs ELMo.
+    static func notELMo(_ path: String, _ architecture: String) -> ELMoKitError {
+        ELMoKitError(.usage, "this is a \(architecture) model, not ELMo: embed and verify --sentences run ELMo models "
+                     + "(verify a Keras recurrent model with --keras-io X.io.h5)", file: path)
+    }
+
     /// The options files beside a bare weight file (`*options*.json` in its folder), and the one
     /// to use when that is unambiguous: the only candidate, or the only one sharing the weights'
     /// name up to "weights"/"options" (`elmo_2x4096_…_weights.hdf5` ↔ `elmo_2x4096_…_options.json`,
     /// as AllenNLP names its downloads).
     public static func optionsBeside(_ weightsPath: String) -> (chosen: String?, candidates: [String]) {
+        filesBeside(weightsPath, containing: "options", suffix: ".json", stemWord: "weights", stemWordOfCandidate: "options")
+    }
+
+    /// Files in the folder of `weightsPath` whose name contains `word` and ends with `suffix`, and
+    /// the one to use: the only candidate, or the only one whose name up to `stemWordOfCandidate`
+    /// equals the weights' name up to `stemWord`.
+    static func filesBeside(_ weightsPath: String, containing word: String, suffix: String, stemWord: String,
+                            stemWordOfCandidate: String) -> (chosen: String?, candidates: [String]) {
         let folder = (weightsPath as NSString).deletingLastPathComponent
         let candidates = ((try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [])
-            .filter { $0.lowercased().hasSuffix(".json") && $0.lowercased().contains("options") }.sorted()
+            .filter { $0.lowercased().hasSuffix(suffix) && $0.lowercased().contains(word) }.sorted()
         func stem(_ name: String, before word: String) -> String? {
             name.lowercased().range(of: word, options: .backwards).map { String(name.lowercased()[..<$0.lowerBound]) }
         }
-        let weightsStem = stem((weightsPath as NSString).lastPathComponent, before: "weights")
-        let sameStem = candidates.filter { weightsStem != nil && stem($0, before: "options") == weightsStem }
+        let weightsStem = stem((weightsPath as NSString).lastPathComponent, before: stemWord)
+        let sameStem = candidates.filter { weightsStem != nil && stem($0, before: stemWordOfCandidate) == weightsStem }
         let pick = candidates.count == 1 ? candidates[0] : sameStem.count == 1 ? sameStem[0] : nil
         return (pick.map { (folder as NSString).appendingPathComponent($0) }, candidates)
     }
