@@ -24,7 +24,8 @@ let version = ELMoKitVersion.string
     }
     text += """
 
-    Run 'elmokit help <command>' for a command's options.
+    Run 'elmokit help <command>' for a command's options; 'elmokit --version' prints the version.
+    --json (any command, before or after its name) prints one JSON document instead of text.
 
     HDF5 inputs are read in a child process, so a libhdf5 crash on a malformed file is reported as
     an error (E_HDF5_CRASHED) instead of killing elmokit; --no-isolation reads them in-process.
@@ -38,6 +39,9 @@ let version = ELMoKitVersion.string
 @MainActor func runMain(_ arguments: [String]) -> Int32 {
     var argv = arguments
     let inProcess = Isolation.strip(&argv)
+    // `elmokit --json inspect x` means `elmokit inspect x --json`: --json is the one option every
+    // command has, so it may come before the command name too.
+    while argv.first == "--json" { argv.append(argv.removeFirst()) }
     let wantsJSON = argv.contains("--json")
     do {
         guard let first = argv.first else {

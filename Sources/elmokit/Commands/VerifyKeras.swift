@@ -61,7 +61,7 @@ extension VerifyCommand {
         let layers = model.config.layers.map { "\($0.name) (\($0.typeDescription))" }.joined(separator: " → ")
         lines.append("\(r.passed ? "PASSED" : "FAILED"): \(r.entries.count - failed)/\(r.entries.count) samples of \(layers) within atol "
             + "\(NumberFormat.scientific(r.atol)) rtol \(NumberFormat.scientific(r.rtol)); max |Δ| \(NumberFormat.scientific(r.maxAbs)), "
-            + "mean |Δ| \(NumberFormat.scientific(r.meanAbs))" + (r.problems.isEmpty ? "" : "; \(r.problems.count) problems"))
+            + "mean |Δ| \(NumberFormat.scientific(r.meanAbs))" + (r.problems.isEmpty ? "" : "; but \(plural(r.problems.count, "problem")) (listed above)"))
         return lines.joined(separator: "\n")
     }
 }
