@@ -42,10 +42,8 @@ enum Isolation {
             if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") { path = String(arg[arg.index(after: eq)...]) }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            let head = InputFile.prefix(path, count: 262)
-            let isTar = head.count == 262 && Array(head[257..<262]) == Array("ustar".utf8)
-            let isArchive = head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x1F, 0x8B]) || isTar
-            if isArchive || HDF5File.hasSignature(path), !found.contains(path) { found.append(path) }
+            // Exactly the files `openWeights` would hand to libhdf5, directly or from an archive.
+            if ReleaseArchive.kind(of: path) != nil || HDF5File.hasSignature(path), !found.contains(path) { found.append(path) }
         }
         return found
     }

@@ -54,4 +54,59 @@ final class ELMoVariantTests: XCTestCase {
                                                    expected: [folder + "/expected.hdf5"], layout: .allLayers, batchSize: 2, atol: 2e-6, rtol: 0)
         XCTAssertTrue(report.passed, "max |Δ| \(report.maxAbs)")
     }
+    /// A filter as wide as `max_characters_per_token` has one position per token (it trapped
+    /// before); the char CNN against plain loops over bilm-tf's conv, max, bias, relu, projection.
+    func test_filterAsWideAsTheToken_givesOnePosition() throws {
+        let C = 5, E = 3, filters = [(1, 2), (5, 3)], F = 5, P = 4
+        let options = try ELMoOptions(json: try JSONParser.parse("""
+            {"lstm": {"dim": 8, "projection_dim": \(P), "n_layers": 1, "use_skip_connections": false},
+             "char_cnn": {"activation": "relu", "filters": [[1, 2], [5, 3]], "n_highway": 0, "embedding": {"dim": \(E)},
+                          "n_characters": 262, "max_characters_per_token": \(C)}}
+            """))
+        var seed: UInt32 = 1
+        func values(_ count: Int) -> [Float] {
+            (0..<count).map { _ in seed = seed &* 1_664_525 &+ 1_013_904_223; return Float(Int(seed >> 16) % 2001 - 1000) / 1000 }
+        }
+        var tensors = [FloatTensor(name: "char_embed", shape: [261, E], array: values(261 * E)),
+                       FloatTensor(name: "CNN_proj/W_proj", shape: [F, P], array: values(F * P)),
+                       FloatTensor(name: "CNN_proj/b_proj", shape: [P], array: values(P))]
+        for (i, (w, n)) in filters.enumerated() {
+            tensors += [FloatTensor(name: "CNN/W_cnn_\(i)", shape: [1, w, E, n], array: values(w * E * n)),
+                        FloatTensor(name: "CNN/b_cnn_\(i)", shape: [n], array: values(n))]
+        }
+        for d in 0..<2 {
+            let scope = "RNN_\(d)/RNN/MultiRNNCell/Cell0/LSTMCell"
+            tensors += [FloatTensor(name: "\(scope)/W_0", shape: [2 * P, 32], array: values(2 * P * 32)),
+                        FloatTensor(name: "\(scope)/B", shape: [32], array: values(32)),
+                        FloatTensor(name: "\(scope)/W_P_0", shape: [8, P], array: values(8 * P))]
+        }
+        let weights = MemoryWeights(tensors)
+        let model = try ELMoModel(weights: weights, options: options)
+        let tokens = ["a", "héllo", "<S>"]
+        let ours = model.tokenVectors(tokens)
+        let table = try weights.float32("char_embed").array
+        for (t, token) in tokens.enumerated() {
+            let ids = CharacterEncoder(maxCharacters: C).ids(for: token)
+            func embedding(_ slot: Int, _ e: Int) -> Float { ids[slot] == 0 ? 0 : table[(Int(ids[slot]) - 1) * E + e] }
+            var features: [Float] = []
+            for (i, (w, n)) in filters.enumerated() {
+                let kernel = try weights.float32("CNN/W_cnn_\(i)").array, bias = try weights.float32("CNN/b_cnn_\(i)").array
+                for m in 0..<n {
+                    var best = -Float.infinity
+                    for tau in 0...(C - w) {
+                        var v: Float = 0
+                        for k in 0..<w { for e in 0..<E { v += embedding(tau + k, e) * kernel[(k * E + e) * n + m] } }
+                        best = max(best, v)
+                    }
+                    features.append(max(best + bias[m], 0))
+                }
+            }
+            let wp = try weights.float32("CNN_proj/W_proj").array, bp = try weights.float32("CNN_proj/b_proj").array
+            for p in 0..<P {
+                var v = bp[p]
+                for f in 0..<F { v += features[f] * wp[f * P + p] }
+                XCTAssertEqual(ours[t * P + p], v, accuracy: 1e-5, "token \(token) p \(p)")
+            }
+        }
+    }
 }

@@ -104,6 +104,12 @@ final class ErrorModelTests: XCTestCase {
         let out = folder + "/from-crash.safetensors"
         try expectError(["export", crash, "--to", "safetensors", "-o", out], code: .hdf5Crashed, exit: 2, file: crash)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains("from-crash") }, [])
+        // The same file inside archives: a plain tar (its first member's data sits at byte 512,
+        // where libhdf5 also finds a signature) and a zip whose first bytes are an empty
+        // end-of-directory record, not a local header (found by attacking the CLI).
+        for archive in ["hdf5-broken/libhdf5-crash-in.tar", "hdf5-broken/libhdf5-crash-in-prefixed.zip"] {
+            try expectError(["inspect", CLI.fixture(archive)], code: .hdf5Crashed, exit: 2, file: CLI.fixture(archive))
+        }
         // Healthy HDF5 still works through the child, with its exit status and output.
         let ok = try CLI.run(["inspect", hdf5, "--json"])
         XCTAssertEqual(ok.status, 0, ok.stderr)

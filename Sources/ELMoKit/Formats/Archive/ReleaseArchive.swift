@@ -11,12 +11,19 @@ public final class ReleaseArchive {
 
     /// Returns nil when `path` is not an archive we read.
     public static func openIfArchive(_ path: String) throws -> ReleaseArchive? {
-        let head = InputFile.prefix(path, count: 512)
-        let isGzip = head.starts(with: [0x1F, 0x8B])
-        let isTar = head.count >= 262 && Array(head[257..<262]) == Array("ustar".utf8)
-        let isZip = ZipArchive.hasSignature(path)
-        guard isGzip || isTar || isZip else { return nil }
-        return try ReleaseArchive(path: path, zip: isZip)
+        guard let kind = kind(of: path) else { return nil }
+        return try ReleaseArchive(path: path, zip: kind == .zip)
+    }
+
+    public enum Kind: Sendable { case zip, gzip, tar }
+
+    /// What kind of archive `path` is by its first bytes (zip, gzip, or a ustar header), if any.
+    public static func kind(of path: String) -> Kind? {
+        if ZipArchive.hasSignature(path) { return .zip }
+        let head = InputFile.prefix(path, count: 262)
+        if head.starts(with: [0x1F, 0x8B]) { return .gzip }
+        if head.count == 262, Array(head[257..<262]) == Array("ustar".utf8) { return .tar }
+        return nil
     }
 
     private init(path: String, zip: Bool) throws {

@@ -346,7 +346,8 @@ public final class ELMoModel: @unchecked Sendable {
             convBiases[i].withValues { bias in
                 for t in 0..<N {
                     let best = y + t * C * n  // row τ = 0 of token t, reused as the running max
-                    for tau in 1...(C - w) {
+                    // C - w + 1 positions; a filter as wide as the token has only τ = 0.
+                    for tau in stride(from: 1, through: C - w, by: 1) {
                         let row = y + (t * C + tau) * n
                         for m in 0..<n where row[m] > best[m] { best[m] = row[m] }
                     }
