@@ -96,7 +96,7 @@ let version = ELMoKitVersion.string
 func reportError(_ error: ELMoKitError, json: Bool, command: String? = nil) {
     let helpCommand = command.map { "elmokit help \($0)" } ?? "elmokit --help"
     let usageHint = error.code == .usage && !error.message.contains("--help") ? " (see '\(helpCommand)')" : ""
-    FileHandle.standardError.write(Data("elmokit: error: \(error.description)\(usageHint)\n".utf8))
+    FileHandle.standardError.write(Data("elmokit: error: \(terminalSafe(error.description, keepingLines: false))\(usageHint)\n".utf8))
     if json {
         var members: [(String, JSONValue)] = [("code", JSONValue(error.code.rawValue)), ("message", JSONValue(error.message))]
         if let file = error.file { members.append(("file", JSONValue(file))) }

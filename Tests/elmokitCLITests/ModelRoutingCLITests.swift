@@ -176,4 +176,23 @@ final class VerifyInputCLITests: XCTestCase {
         XCTAssertEqual(run.status, 0)
         XCTAssertTrue(run.stdout.contains("note: [INTEGRITY_OK] integrity verified: 33 tensor CRC-32s, zero padding, SHA-256 "), run.stdout)
     }
+    /// Names from a file are data: control characters in them are shown escaped, never sent raw to
+    /// the terminal (a hostile checkpoint could clear the screen or forge an error line).
+    func test_controlCharactersInTensorNames_areEscapedInText() throws {
+        let folder = try CLI.temporaryFolder(self)
+        let path = folder + "/names.elmk"
+        let names = ["a\u{1B}[2Jcleared", "b\nelmokit: error: forged"]
+        let writer = try NativeWriter(destination: path, metadata: .object([("architecture", JSONValue("elmo"))]),
+                                      tensors: names.map { TensorInfo(name: $0, dtype: .float32, shape: [1]) }, force: false)
+        for _ in names { try writer.write([0, 0, 0, 0]) }
+        _ = try writer.finish()
+        let inspect = try CLI.run(["inspect", path])
+        XCTAssertEqual(inspect.status, 0, inspect.stderr)
+        XCTAssertFalse(inspect.stdout.unicodeScalars.contains("\u{1B}"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("a\\u{1B}[2Jcleared"), inspect.stdout)
+        XCTAssertFalse(inspect.stdout.split(separator: "\n").contains { $0.hasPrefix("elmokit: error: forged") }, inspect.stdout)
+        let json = try CLI.run(["inspect", path, "--json"])
+        let listed = try JSONParser.parse(json.stdout)["tensors"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+        XCTAssertEqual(listed.map(Set.init), Set(names))
+    }
 }

@@ -7,19 +7,24 @@ final class Output {
 
     init(json: Bool) { self.json = json }
 
+    /// Text for a terminal: control characters that come from files (tensor names, sentences)
+    /// are shown escaped, so a hostile name cannot move the cursor, recolour or clear the screen.
     func print(_ text: String) {
-        var line = text
+        var line = terminalSafe(text, keepingLines: true)
         if !line.hasSuffix("\n") { line += "\n" }
         FileHandle.standardOutput.write(Data(line.utf8))
     }
 
+    /// JSON escapes every control character itself.
     func printJSON(_ value: JSONValue) {
-        print(value.prettyString())
+        var text = value.prettyString()
+        if !text.hasSuffix("\n") { text += "\n" }
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
 
     /// A warning or progress line on stderr.
     func note(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data((terminalSafe(text, keepingLines: false) + "\n").utf8))
     }
 
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
@@ -77,3 +82,25 @@ enum NumberFormat {
 
 /// "1 tensor", "2 tensors".
 func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
+/// `text` with C0 and C1 control characters (ESC, CR, BEL, …) written as `\u{1B}`; newlines and
+/// tabs stay when `keepingLines` (a table, a report), and become escapes too when the text must
+/// stay one line (an error message on stderr).
+func terminalSafe(_ text: String, keepingLines: Bool) -> String {
+    guard text.unicodeScalars.contains(where: { isControl($0) && !(keepingLines && ($0 == "\n" || $0 == "\t")) }) else {
+        return text
+    }
+    var out = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+        if isControl(scalar) && !(keepingLines && (scalar == "\n" || scalar == "\t")) {
+            out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
+        } else {
+            out.append(scalar)
+        }
+    }
+    return String(out)
+}
+
+private func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+}

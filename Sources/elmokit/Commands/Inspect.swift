@@ -72,7 +72,7 @@ struct InspectCommand: Command {
         var table = r.rows.map { row -> [String] in
             let s = row.statistics
             let stat = { (v: Double?) in v.map(NumberFormat.short) ?? "-" }
-            return [row.name, row.storedType, "[" + row.shape.map(String.init).joined(separator: ", ") + "]",
+            return [terminalSafe(row.name, keepingLines: false), row.storedType, "[" + row.shape.map(String.init).joined(separator: ", ") + "]",
                     String(row.elementCount), String(row.byteCount), stat(s?.min), stat(s?.max), stat(s?.mean),
                     stat(s?.std), s.map { String($0.nanCount) } ?? "-", s.map { String($0.infCount) } ?? "-"]
         }

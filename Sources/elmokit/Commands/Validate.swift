@@ -32,7 +32,7 @@ struct ValidateCommand: Command {
                 ("summary", .object([("errors", JSONValue(errors)), ("warnings", JSONValue(warnings)), ("pass", JSONValue(!failed))])),
             ]))
         } else {
-            var lines = findings.map { "\($0.severity.rawValue): [\($0.code)] \($0.message)" }
+            var lines = findings.map { "\($0.severity.rawValue): [\($0.code)] \(terminalSafe($0.message, keepingLines: false))" }
             lines.append("\(failed ? "INVALID" : "VALID"): \(path): \(plural(errors, "error")), \(plural(warnings, "warning"))")
             out.print(lines.joined(separator: "\n"))
         }

@@ -227,4 +227,44 @@ final class CrashSafeWriteTests: XCTestCase {
         XCTAssertEqual(try leftovers(folder), [], "embed: temp files not cleaned by the next run")
         XCTAssertEqual(CLI.sha256(sentences), inputSHA, "embed modified its input")
     }
+    // MARK: - a full disk
+
+    /// Every writer on a full file system (a 200 KiB tmpfs in a private mount namespace): one
+    /// E_WRITE line, exit 3, nothing left behind. libhdf5 used to crash at exit after its failed
+    /// close, which the isolated parent then reported as a crash reading the input.
+    func testFullDisk_isAWriteError_withNothingLeftBehind() throws {
+        let folder = try CLI.temporaryFolder(self)
+        let weights = CLI.reference("elmo/lm_weights.hdf5"), options = CLI.reference("elmo/options.json")
+        let native = folder + "/m.elmk", sentences = folder + "/s.txt"
+        XCTAssertEqual(try CLI.run(["convert", weights, "--options", options, "-o", native]).status, 0)
+        try String(repeating: "the cat sat on the mat .\n", count: 2000).write(toFile: sentences, atomically: true, encoding: .utf8)
+        let small = folder + "/small"
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+        let runs: [[String]] = [["export", native, "--to", "hdf5", "-o", small + "/x.h5"],
+                                ["export", native, "--to", "safetensors", "-o", small + "/x.safetensors"],
+                                ["convert", weights, "--options", options, "-o", small + "/c.elmk"],
+                                ["embed", native, "-i", sentences, "-o", small + "/e.h5"],
+                                ["embed", weights, "--options", options, "-i", sentences, "-o", small + "/e.h5"]]
+        let script = "mount -t tmpfs -o size=200k tmpfs \(small) || exit 97\n" + runs.map { args in
+            "\(CLI.binary) " + args.map { "'\($0)'" }.joined(separator: " ") + " 2>&1; echo \"rc=$?\"; ls -A \(small) | wc -l"
+        }.joined(separator: "\n")
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        shell.arguments = ["-m", "sh", "-c", script]
+        let pipe = Pipe()
+        shell.standardOutput = pipe
+        shell.standardError = pipe
+        guard (try? shell.run()) != nil else { throw XCTSkip("unshare is not available") }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        if shell.terminationStatus != 0 { throw XCTSkip("no private tmpfs here (needs root): \(output)") }
+        let lines = output.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, runs.count * 3, output)
+        for (i, args) in runs.enumerated() where lines.count == runs.count * 3 {
+            XCTAssertTrue(lines[3 * i].hasPrefix("elmokit: error: ") && lines[3 * i].hasSuffix("write failed: No space left on device"),
+                          "\(args[0]): \(lines[3 * i])")
+            XCTAssertEqual(lines[3 * i + 1], "rc=3", "\(args)")
+            XCTAssertEqual(lines[3 * i + 2], "0", "\(args): files left in the full folder")
+        }
+    }
 }

@@ -21,7 +21,7 @@ final class HDF5Builder {
         let fcpl = H5Pcreate(ek_H5P_FILE_CREATE())
         defer { H5Pclose(fcpl) }
         file = H5Fcreate(path, ek_H5F_ACC_TRUNC(), fcpl, ek_H5P_DEFAULT())
-        guard file >= 0 else { throw HDF5Errors.failure("H5Fcreate", file: display) }
+        guard file >= 0 else { throw HDF5Errors.writeFailure("H5Fcreate", file: display) }
         lcpl = H5Pcreate(ek_H5P_LINK_CREATE())
         H5Pset_create_intermediate_group(lcpl, 1)
     }
@@ -36,7 +36,7 @@ final class HDF5Builder {
         guard file >= 0 else { return }
         let rc = H5Fclose(file)
         file = -1
-        guard rc >= 0 else { throw HDF5Errors.failure("H5Fclose", file: display) }
+        guard rc >= 0 else { throw HDF5Errors.writeFailure("H5Fclose", file: display) }
     }
 
     /// Creates `name` and any missing parents (untimestamped); existing groups are kept.
@@ -50,7 +50,7 @@ final class HDF5Builder {
             H5Pset_obj_track_times(gcpl, false)
             let group = H5Gcreate2(file, prefix, ek_H5P_DEFAULT(), gcpl, ek_H5P_DEFAULT())
             H5Pclose(gcpl)
-            guard group >= 0 else { throw HDF5Errors.failure("H5Gcreate", file: display, object: prefix) }
+            guard group >= 0 else { throw HDF5Errors.writeFailure("H5Gcreate", file: display, object: prefix) }
             H5Gclose(group)
         }
     }
@@ -67,7 +67,7 @@ final class HDF5Builder {
         H5Pset_obj_track_times(dcpl, false)
         defer { H5Pclose(dcpl) }
         let ds = H5Dcreate2(file, name, type, space, lcpl, dcpl, ek_H5P_DEFAULT())
-        guard ds >= 0 else { throw HDF5Errors.failure("H5Dcreate", file: display, object: name) }
+        guard ds >= 0 else { throw HDF5Errors.writeFailure("H5Dcreate", file: display, object: name) }
         return ds
     }
 
@@ -79,7 +79,7 @@ final class HDF5Builder {
         defer { H5Dclose(ds) }
         guard raw.count > 0 else { return }
         guard H5Dwrite(ds, type, ek_H5S_ALL(), ek_H5S_ALL(), ek_H5P_DEFAULT(), raw.baseAddress) >= 0 else {
-            throw HDF5Errors.failure("H5Dwrite", file: display, object: name)
+            throw HDF5Errors.writeFailure("H5Dwrite", file: display, object: name)
         }
     }
 
@@ -88,7 +88,7 @@ final class HDF5Builder {
         let ds = try createDataset(name, type: ek_H5T_STD_I32LE(), shape: shape)
         defer { H5Dclose(ds) }
         guard values.withUnsafeBytes({ H5Dwrite(ds, ek_H5T_STD_I32LE(), ek_H5S_ALL(), ek_H5S_ALL(), ek_H5P_DEFAULT(), $0.baseAddress) }) >= 0 else {
-            throw HDF5Errors.failure("H5Dwrite", file: display, object: name)
+            throw HDF5Errors.writeFailure("H5Dwrite", file: display, object: name)
         }
     }
 
@@ -101,7 +101,7 @@ final class HDF5Builder {
         var pointers: [UnsafePointer<CChar>?] = values.map { UnsafePointer(strdup($0)) }
         defer { for p in pointers { free(UnsafeMutablePointer(mutating: p)) } }
         guard H5Dwrite(ds, type, ek_H5S_ALL(), ek_H5S_ALL(), ek_H5P_DEFAULT(), &pointers) >= 0 else {
-            throw HDF5Errors.failure("H5Dwrite", file: display, object: name)
+            throw HDF5Errors.writeFailure("H5Dwrite", file: display, object: name)
         }
     }
 
@@ -143,11 +143,11 @@ final class HDF5Builder {
     private func withAttribute(_ attribute: String, on object: String, type: hid_t, space: hid_t, _ write: (hid_t) -> herr_t) throws {
         if object != "/" { try group(object) }
         let obj = H5Oopen(file, object, ek_H5P_DEFAULT())
-        guard obj >= 0 else { throw HDF5Errors.failure("H5Oopen", file: display, object: object) }
+        guard obj >= 0 else { throw HDF5Errors.writeFailure("H5Oopen", file: display, object: object) }
         defer { H5Oclose(obj) }
         let attr = H5Acreate2(obj, attribute, type, space, ek_H5P_DEFAULT(), ek_H5P_DEFAULT())
-        guard attr >= 0 else { throw HDF5Errors.failure("H5Acreate", file: display, object: "\(object)@\(attribute)") }
+        guard attr >= 0 else { throw HDF5Errors.writeFailure("H5Acreate", file: display, object: "\(object)@\(attribute)") }
         defer { H5Aclose(attr) }
-        guard write(attr) >= 0 else { throw HDF5Errors.failure("H5Awrite", file: display, object: "\(object)@\(attribute)") }
+        guard write(attr) >= 0 else { throw HDF5Errors.writeFailure("H5Awrite", file: display, object: "\(object)@\(attribute)") }
     }
 }

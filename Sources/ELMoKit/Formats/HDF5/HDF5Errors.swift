@@ -5,6 +5,10 @@ import CHDF5
 enum HDF5Errors {
     /// Silences HDF5's automatic error printing (idempotent; `H5open` is cheap once done).
     static let silenced: Bool = {
+        // No cleanup at exit: after a failed H5Fclose (a full disk) libhdf5's atexit handler
+        // crashes flushing the file again, turning a clean error into SIGSEGV. Every file we
+        // write is closed (and fsynced) explicitly; files we read need no flush.
+        _ = H5dont_atexit()
         _ = H5open()
         H5Eset_auto2(ek_H5E_DEFAULT(), nil, nil)
         return true
@@ -19,12 +23,27 @@ enum HDF5Errors {
         H5Ewalk2(stack, H5E_WALK_UPWARD, { _, desc, data in
             guard let desc, let data else { return 0 }
             let box = Unmanaged<Box>.fromOpaque(data).takeUnretainedValue()
-            if let text = desc.pointee.desc { box.messages.append(String(cString: text)) }
+            // One line: libhdf5's messages can span lines (its write errors do).
+            if let text = desc.pointee.desc {
+                box.messages.append(String(cString: text).split(whereSeparator: \.isNewline).joined(separator: " "))
+            }
             return 0
         }, Unmanaged.passUnretained(box).toOpaque())
         H5Eclose_stack(stack)
         H5Eclear2(ek_H5E_DEFAULT())
         return box.messages
+    }
+
+    /// A failed call while writing `file`: exit 3 (output not written), with the OS's reason
+    /// when libhdf5 reports one ("errno = 28, error message = 'No space left on device'").
+    static func writeFailure(_ call: String, file: String, object: String? = nil) -> ELMoKitError {
+        let stack = takeStack()
+        let what = object.map { "'\($0)': " } ?? ""
+        let joined = stack.joined(separator: " ")
+        if let start = joined.range(of: "error message = '"), let end = joined[start.upperBound...].firstIndex(of: "'") {
+            return ELMoKitError(.writeFailed, "\(what)write failed: \(joined[start.upperBound..<end])", file: file, tensor: object)
+        }
+        return ELMoKitError(.writeFailed, "\(what)\(call) failed" + (stack.first.map { ": \($0)" } ?? ""), file: file, tensor: object)
     }
 
     /// Builds the error for a failed call: file and object named, HDF5's first message appended.
