@@ -73,6 +73,12 @@ let version = ELMoKitVersion.string
             }
             do {
                 let args = try Arguments(rest, specs: command.options)
+                if let output = args.value("output") {
+                    // Every other argument naming the same file is an input.
+                    var others = rest
+                    if let i = others.firstIndex(where: { $0 == output || $0 == "--output=\(output)" }) { others.remove(at: i) }
+                    try FileArguments.checkOutput(output, arguments: others)
+                }
                 // Untrusted HDF5 is read in a child process (CLI/Isolation.swift, docs/ERRORS.md).
                 if !inProcess, case let inputs = Isolation.untrustedInputs(rest), !inputs.isEmpty {
                     return try Isolation.runInChild(command: first, rest: rest, inputs: inputs, output: args.value("output"))

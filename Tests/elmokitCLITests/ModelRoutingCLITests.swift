@@ -196,3 +196,128 @@ final class VerifyInputCLITests: XCTestCase {
         XCTAssertEqual(listed.map(Set.init), Set(names))
     }
 }
+
+/// Fixes from an attack on the CLI: outputs that are inputs or devices, checks that compare
+/// nothing, NaN in diff, vocabulary sizes, malformed safetensors, option types, bfloat16.
+final class AttackRegressionCLITests: XCTestCase {
+    let weights = CLI.reference("elmo/lm_weights.hdf5"), options = CLI.reference("elmo/options.json")
+
+    func test_outputThatIsAnInputOrADevice_isRefused() throws {
+        let folder = try CLI.temporaryFolder(self)
+        let copy = folder + "/w.hdf5", sentences = folder + "/s.txt", native = folder + "/m.elmk"
+        try FileManager.default.copyItem(atPath: weights, toPath: copy)
+        try "a b\n".write(toFile: sentences, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try CLI.run(["convert", weights, "--options", options, "-o", native]).status, 0)
+        let before = [copy, sentences, native].map { CLI.sha256($0) }
+        for args in [["convert", copy, "--options", options, "-o", copy, "--force"],
+                     ["convert", folder + "/./w.hdf5", "--options", options, "-o", copy, "--force"],
+                     ["export", native, "--to", "hdf5", "-o", native, "--force"],
+                     ["embed", native, "-i", sentences, "-o", sentences, "--force"],
+                     ["convert", weights, "--options", options, "-o", "/dev/null", "--force"]] {
+            let run = try CLI.run(args)
+            XCTAssertEqual(run.status, 3, "\(args): \(run.stderr)")
+            XCTAssertEqual(run.errorJSON?["code"]?.stringValue ?? "E_OUTPUT_EXISTS", "E_OUTPUT_EXISTS")
+            XCTAssertTrue(run.stderr.contains("is also an input") || run.stderr.contains("is not a regular file"), run.stderr)
+        }
+        XCTAssertEqual([copy, sentences, native].map { CLI.sha256($0) }, before, "an input was modified")
+    }
+
+    func test_verifyThatComparesNothing_fails() throws {
+        let folder = try CLI.temporaryFolder(self)
+        let empty = folder + "/empty.json"
+        try "[]".write(toFile: empty, atomically: true, encoding: .utf8)
+        let run = try CLI.run(["verify", weights, weights, "--options", options, "--options-b", options, "--sentences", empty])
+        XCTAssertEqual(run.status, 1, run.stdout)
+        XCTAssertTrue(run.stdout.contains("FAIL  nothing was compared"), run.stdout)
+    }
+
+    func test_diffOfAFileWithNaN_againstItself_isSame() throws {
+        let folder = try CLI.temporaryFolder(self)
+        let path = folder + "/nan.elmk"
+        let writer = try NativeWriter(destination: path, metadata: .object([]),
+                                      tensors: [TensorInfo(name: "t", dtype: .float32, shape: [2])], force: false)
+        try writer.write(Array(Float.nan.bitPattern.littleEndianBytes + Float(1).bitPattern.littleEndianBytes))
+        _ = try writer.finish()
+        let run = try CLI.run(["diff", path, path])
+        XCTAssertEqual(run.status, 0, run.stdout)
+        XCTAssertTrue(run.stdout.contains("SAME: 1 tensor compared, 1 identical"), run.stdout)
+    }
+
+    func test_vocabularyOfTheWrongSize_isRefusedByConvert() throws {
+        let folder = try CLI.temporaryFolder(self)
+        let token = CLI.fixture("elmo-variants/token_input"), vocab = folder + "/vocab.txt"
+        try "a\nb\nc\n".write(toFile: vocab, atomically: true, encoding: .utf8)
+        let run = try CLI.run(["convert", token + "/weights.hdf5", "--options", token + "/options.json", "--vocab", vocab,
+                               "-o", folder + "/x.elmk"])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.contains("the vocabulary has 3 tokens but 'embedding' has"), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.elmk"))
+    }
+
+    func test_malformedSafetensors_saysWhy() throws {
+        let folder = try CLI.temporaryFolder(self)
+        func write(_ header: String, data: Int, to name: String) throws -> String {
+            var bytes = Array(UInt64(header.utf8.count).littleEndianBytes) + Array(header.utf8)
+            bytes += [UInt8](repeating: 0, count: data)
+            let path = folder + "/" + name
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let int64 = try write(#"{"a":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}}"#, data: 16, to: "i64.safetensors")
+        let lies = try write(#"{"a":{"dtype":"F32","shape":[5],"data_offsets":[0,16]}}"#, data: 16, to: "lies.safetensors")
+        for (path, expected) in [(int64, "has dtype I64; weights must be"), (lies, "16 bytes for shape [5] of float32")] {
+            let run = try CLI.run(["inspect", path, "--json"])
+            XCTAssertEqual(run.status, 2)
+            XCTAssertTrue(run.stderr.contains(expected), run.stderr)
+            XCTAssertNotEqual(run.errorJSON?["code"]?.stringValue, "E_HDF5_NOT_HDF5")
+        }
+    }
+
+    func test_optionsOfTheWrongType_areFindings() throws {
+        let folder = try CLI.temporaryFolder(self)
+        var text = try String(contentsOfFile: options, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"activation\": \"relu\"", with: "\"activation\": 5")
+        XCTAssertTrue(text.contains("\"activation\": 5"), "fixture options changed")
+        let bad = folder + "/options.json"
+        try text.write(toFile: bad, atomically: true, encoding: .utf8)
+        let run = try CLI.run(["validate", weights, "--options", bad])
+        XCTAssertEqual(run.status, 1, run.stdout)
+        XCTAssertTrue(run.stdout.contains("'char_cnn.activation' must be \"relu\" or \"tanh\", got 5"), run.stdout)
+    }
+
+    func test_bfloat16_roundTripsThroughHDF5() throws {
+        let folder = try CLI.temporaryFolder(self)
+        let bf = folder + "/bf.elmk", exported = folder + "/bf.hdf5", again = folder + "/again.elmk"
+        XCTAssertEqual(try CLI.run(["convert", weights, "--options", options, "--dtype", "bf16", "-o", bf]).status, 0)
+        XCTAssertEqual(try CLI.run(["export", bf, "--to", "hdf5", "-o", exported]).status, 0)
+        let inspect = try CLI.run(["inspect", exported])
+        XCTAssertTrue(inspect.stdout.contains("char_embed") && inspect.stdout.contains("bfloat16"), inspect.stdout)
+        XCTAssertEqual(try CLI.run(["convert", exported, "-o", again]).status, 0)
+        XCTAssertEqual(CLI.sha256(again), CLI.sha256(bf), "bfloat16 did not survive export → convert")
+    }
+}
+
+final class PipeInputCLITests: XCTestCase {
+    /// Sentences from a FIFO (as `--input <(…)` gives): every byte reaches the embedder. The
+    /// isolation check once read the first bytes of every argument naming a file, pipes included.
+    func test_sentencesFromAFIFO_arriveWhole() throws {
+        let folder = try CLI.temporaryFolder(self)
+        let fifo = folder + "/sentences", out = folder + "/e.hdf5"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let running = CLI.start(["embed", CLI.reference("elmo/lm_weights.hdf5"), "--options", CLI.reference("elmo/options.json"),
+                                 "-i", fifo, "-o", out])
+        let writer = FileHandle(forWritingAtPath: fifo)!  // blocks until elmokit opens it
+        writer.write(Data("hello world\n".utf8))
+        try writer.close()
+        running.process.waitUntilExit()
+        let result = running.result()
+        XCTAssertEqual(result.status, 0, result.stderr)
+        // The map is stored as one string; its bytes are in the file as written.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: out))
+        XCTAssertNotNil(bytes.range(of: Data(#"{"hello world":"0"}"#.utf8)), "sentence_to_index")
+    }
+}
+
+extension FixedWidthInteger {
+    var littleEndianBytes: [UInt8] { withUnsafeBytes(of: littleEndian) { Array($0) } }
+}

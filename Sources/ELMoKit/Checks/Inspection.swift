@@ -85,6 +85,7 @@ public struct InspectionReport {
                 let size: Int
                 switch info.storedType {
                 case let .integer(bits, _, _), let .float(bits, _): size = bits / 8
+                case .bfloat16: size = 2
                 default: size = 0
                 }
                 rows.append(Row(name: name, storedType: info.storedType.description, shape: info.shape,

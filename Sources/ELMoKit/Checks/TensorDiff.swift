@@ -11,7 +11,8 @@ public struct TensorDiffReport: Sendable {
         /// First index whose values are not bit-identical (as float32), nil if none.
         public let firstDifference: Int?
 
-        public var passed: Bool { comparison?.passed ?? false }
+        /// Bit-identical tensors pass whatever they hold (NaN included: NaN ≠ NaN numerically).
+        public var passed: Bool { comparison != nil && (firstDifference == nil || comparison!.passed) }
     }
 
     public var entries: [Entry] = []

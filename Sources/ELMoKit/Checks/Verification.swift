@@ -19,7 +19,8 @@ public struct VerificationReport: Sendable {
     public var layout: ReferenceLayout?
     public let atol: Double, rtol: Double
 
-    public var passed: Bool { problems.isEmpty && entries.allSatisfy(\.comparison.passed) }
+    /// A check that compared nothing (no sentences, no samples) proves nothing: it fails.
+    public var passed: Bool { problems.isEmpty && !entries.isEmpty && entries.allSatisfy(\.comparison.passed) }
     public var maxAbs: Double { entries.map(\.comparison.maxAbs).max() ?? 0 }
     public var meanAbs: Double {
         let n = entries.reduce(0) { $0 + $1.comparison.count }

@@ -107,7 +107,11 @@ public func openWeights(_ path: String) throws -> WeightSource {
     // its signature, so a tar holding an HDF5 file would otherwise pass for one.
     if let archive = try ReleaseArchive.openIfArchive(path) { return try ReleaseArchiveWeights(archive) }
     if HDF5File.hasSignature(path) { return try HDF5Weights(path: path) }
-    if let st = try? SafetensorsFile(path: path) { return st }
+    // safetensors: an 8-byte header length, then the JSON header. A file that starts so is one,
+    // and its own error (a bad dtype, offsets that lie) says more than "unknown format".
+    if InputFile.prefix(path, count: 9).count == 9, InputFile.prefix(path, count: 9)[8] == UInt8(ascii: "{") {
+        return try SafetensorsFile(path: path)
+    }
     let text = String(decoding: head.prefix(16), as: UTF8.self).trimmingPrefix { $0.isWhitespace }.lowercased()
     if text.hasPrefix("<") {
         throw ELMoKitError(.notHDF5, "not an HDF5 file: it is an HTML or XML page (a failed download?)", file: path)

@@ -34,18 +34,10 @@ enum Isolation {
     }
 
     /// The arguments (or `--option=value` values) naming files this process should not parse:
-    /// HDF5 files, and zip or gzip archives (they may hold one).
+    /// HDF5 files, and zip, gzip or tar archives (they may hold one).
     static func untrustedInputs(_ args: [String]) -> [String] {
-        var found: [String] = []
-        for arg in args {
-            var path = arg
-            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") { path = String(arg[arg.index(after: eq)...]) }
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            // Exactly the files `openWeights` would hand to libhdf5, directly or from an archive.
-            if ReleaseArchive.kind(of: path) != nil || HDF5File.hasSignature(path), !found.contains(path) { found.append(path) }
-        }
-        return found
+        // Exactly the files `openWeights` would hand to libhdf5, directly or from an archive.
+        FileArguments.regularFiles(args).filter { ReleaseArchive.kind(of: $0) != nil || HDF5File.hasSignature($0) }
     }
 
     /// Runs `command rest…` in a child process and returns its exit status, or throws

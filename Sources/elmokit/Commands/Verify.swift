@@ -113,6 +113,7 @@ struct VerifyCommand: Command {
                 + "(\(e.comparison.worstActual) vs \(e.comparison.worstExpected)), mean |Δ| \(NumberFormat.scientific(e.comparison.meanAbs))")
         }
         for p in r.problems { lines.append("FAIL  \(p)") }
+        if r.entries.isEmpty { lines.append("FAIL  nothing was compared: no sentences or samples") }
         for n in r.notes { lines.append("note: \(n)") }
         let failed = r.entries.filter { !$0.comparison.passed }.count
         let sentenceCount = Set(r.entries.map { "\($0.stream ?? 0)/\($0.sentence)" }).count

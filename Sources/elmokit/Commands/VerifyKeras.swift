@@ -57,6 +57,7 @@ extension VerifyCommand {
                 + "(\(e.comparison.worstActual) vs \(e.comparison.worstExpected)), mean |Δ| \(NumberFormat.scientific(e.comparison.meanAbs))")
         }
         for p in r.problems { lines.append("FAIL  \(p)") }
+        if r.entries.isEmpty { lines.append("FAIL  nothing was compared: no sentences or samples") }
         let failed = r.entries.filter { !$0.comparison.passed }.count
         let layers = model.config.layers.map { "\($0.name) (\($0.typeDescription))" }.joined(separator: " → ")
         lines.append("\(r.passed ? "PASSED" : "FAILED"): \(r.entries.count - failed)/\(r.entries.count) samples of \(layers) within atol "

@@ -189,6 +189,13 @@ final class HDF5HostileTests: XCTestCase {
         // As an ELMo weight it is a shape mismatch before anything is read.
         let e3 = try convertError(replacing("char_embed", with: Dataset(name: "char_embed", shape: [1 << 30, 1 << 20], storage: .chunkedUnwritten)), "absurd-elmo")
         XCTAssertEqual(e3?.code, .shapeMismatch)
+        // As an extra, unused dataset it is streamed by convert, which once wrote terabytes of
+        // zeros for it (4 TiB claimed by a 450 KB file): now it stops at the stored-bytes check.
+        let e4 = try convertError(try Self.elmoDatasets() + [Dataset(name: "extra", shape: [1 << 20, 1 << 20], storage: .chunkedUnwritten)],
+                                  "sparse-extra")
+        XCTAssertEqual(e4?.code, .hdf5Corrupt)
+        XCTAssertEqual(e4?.tensor, "extra")
+        XCTAssertEqual(Hostile.error { try weights.streamBytes("huge", as: nil, pieceBytes: 1 << 20) { _ in } }?.code, .hdf5Corrupt)
     }
 
     func testTruncatedHDF5() throws {

@@ -4,6 +4,9 @@ import Foundation
 /// The element type of an HDF5 dataset or attribute as stored on disk.
 public enum HDF5StoredType: Equatable, Sendable, CustomStringConvertible {
     case float(bits: Int, bigEndian: Bool)
+    /// 16 bits with float32's 8-bit exponent (how `elmokit export` stores bfloat16; HDF5 has no
+    /// predefined type for it). Told apart from float16 by its bit fields.
+    case bfloat16(bigEndian: Bool)
     case integer(bits: Int, signed: Bool, bigEndian: Bool)
     case string
     case other(String)
@@ -11,14 +14,23 @@ public enum HDF5StoredType: Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .float(bits, be): return "float\(bits)" + (be ? "be" : "")
+        case let .bfloat16(be): return "bfloat16" + (be ? "be" : "")
         case let .integer(bits, signed, be): return (signed ? "int" : "uint") + "\(bits)" + (be ? "be" : "")
         case .string: return "string"
         case let .other(name): return name
         }
     }
 
+    public var isFloat: Bool {
+        switch self {
+        case .float, .bfloat16: return true
+        default: return false
+        }
+    }
+
     /// The checkpoint dtype that keeps this type's precision, if it is a float type we support.
     public var lossless: DType? {
+        if case .bfloat16 = self { return .bfloat16 }
         guard case let .float(bits, _) = self else { return nil }
         switch bits {
         case 16: return .float16
@@ -207,6 +219,7 @@ public final class HDF5File: @unchecked Sendable {
         let shape = try datasetShape(ds, name)
         let count = shape.reduce(1, *)
         if count == 0 { return }
+        try checkStoredBytes(ds, name, count: count, elementSize: dtype.size)
         let memType = try HDF5Types.fileType(for: dtype)
         defer { H5Tclose(memType) }
         let rowBytes = shape.dropFirst().reduce(1, *) * dtype.size
@@ -252,16 +265,7 @@ public final class HDF5File: @unchecked Sendable {
         defer { H5Dclose(ds) }
         let count = try datasetShape(ds, name).reduce(1, *)
         let scalarsPerElement = (elementSize ?? MemoryLayout<T>.size) / MemoryLayout<T>.size
-        // A corrupt or hostile dataspace can claim petabytes in a few bytes, and allocating that
-        // aborts the process (found by corrupting fixtures). The values must come from the file:
-        // allow what its stored bytes can hold with any filter's compression (deflate tops out
-        // near 1032:1), and 64 MiB regardless.
-        let needed = count.multipliedReportingOverflow(by: elementSize ?? MemoryLayout<T>.size)
-        let storedBytes = min(Int(clamping: H5Dget_storage_size(ds)), Self.fileSize(path))
-        guard !needed.overflow, needed.partialValue <= max(storedBytes.multipliedReportingOverflow(by: 1100).partialValue, 1 << 26) else {
-            throw ELMoKitError(.hdf5Corrupt, "dataset '\(name)' claims \(count) elements but its file stores only \(storedBytes) bytes "
-                               + "(corrupt or hostile shape)", file: path, tensor: name)
-        }
+        try checkStoredBytes(ds, name, count: count, elementSize: elementSize ?? MemoryLayout<T>.size)
         var values = [T](repeating: 0, count: count * scalarsPerElement)
         if count == 0 { return values }
         let rc = values.withUnsafeMutableBytes {
@@ -269,6 +273,19 @@ public final class HDF5File: @unchecked Sendable {
         }
         guard rc >= 0 else { throw HDF5Errors.failure("H5Dread", file: path, object: name) }
         return values
+    }
+
+    /// A corrupt or hostile dataspace can claim petabytes in a few bytes: allocating that aborts
+    /// the process, and streaming it (`convert`) fills the disk with zeros (both found by attacks).
+    /// The values must come from the file: allow what its stored bytes can hold with any filter's
+    /// compression (deflate tops out near 1032:1), and 64 MiB regardless.
+    private func checkStoredBytes(_ ds: hid_t, _ name: String, count: Int, elementSize: Int) throws {
+        let needed = count.multipliedReportingOverflow(by: elementSize)
+        let storedBytes = min(Int(clamping: H5Dget_storage_size(ds)), Self.fileSize(path))
+        guard !needed.overflow, needed.partialValue <= max(storedBytes.multipliedReportingOverflow(by: 1100).partialValue, 1 << 26) else {
+            throw ELMoKitError(.hdf5Corrupt, "dataset '\(name)' claims \(count) elements but its file stores only \(storedBytes) bytes "
+                               + "(corrupt or hostile shape)", file: path, tensor: name)
+        }
     }
 
     /// The size of the file at `path` in bytes (0 if it cannot be read).
@@ -282,7 +299,7 @@ public final class HDF5File: @unchecked Sendable {
         let type = H5Dget_type(ds)
         defer { H5Tclose(type) }
         let stored = Self.storedType(type)
-        guard case .float = stored else {
+        guard stored.isFloat else {
             H5Dclose(ds)
             throw ELMoKitError(.unsupportedDType, "dataset '\(name)' holds \(stored), expected float weights",
                                file: path, tensor: name)
@@ -384,7 +401,11 @@ public final class HDF5File: @unchecked Sendable {
         let bits = Int(H5Tget_size(type)) * 8
         let bigEndian = H5Tget_order(type) == H5T_ORDER_BE
         switch H5Tget_class(type) {
-        case H5T_FLOAT: return .float(bits: bits, bigEndian: bigEndian)
+        case H5T_FLOAT:
+            var sign = 0, exponentPosition = 0, exponentSize = 0, mantissaPosition = 0, mantissaSize = 0
+            H5Tget_fields(type, &sign, &exponentPosition, &exponentSize, &mantissaPosition, &mantissaSize)
+            if bits == 16 && exponentSize == 8 { return .bfloat16(bigEndian: bigEndian) }
+            return .float(bits: bits, bigEndian: bigEndian)
         case H5T_INTEGER: return .integer(bits: bits, signed: H5Tget_sign(type) == H5T_SGN_2, bigEndian: bigEndian)
         case H5T_STRING: return .string
         case H5T_COMPOUND: return .other("compound")

@@ -40,6 +40,10 @@ public final class SafetensorsFile: WeightSource {
                 for (k, v) in value.objectValue ?? [] { meta[k] = v.stringValue ?? "" }
                 continue
             }
+            if let dtypeName = value["dtype"]?.stringValue, !DType.allCases.contains(where: { $0.safetensorsName == dtypeName }) {
+                throw ELMoKitError(.unsupportedDType, "safetensors tensor '\(name)' has dtype \(dtypeName); weights must be "
+                                   + DType.allCases.map(\.safetensorsName).joined(separator: ", "), file: path, tensor: name)
+            }
             guard let dtypeName = value["dtype"]?.stringValue,
                   let dtype = DType.allCases.first(where: { $0.safetensorsName == dtypeName }),
                   let shapeValues = value["shape"]?.arrayValue, shapeValues.count <= 8,
@@ -105,6 +109,16 @@ public final class SafetensorsFile: WeightSource {
         var entries: [(String, JSONValue)] = []
         var offset = 0
         for t in source.tensorInfos {
+            // What the reader (ours, and the reference one) would refuse is refused here, before
+            // anything is written: the header's own key, dimensions JSON cannot hold exactly.
+            guard t.name != "__metadata__" else {
+                throw ELMoKitError(.usage, "tensor '__metadata__' cannot be stored in safetensors (the name is reserved for the header)",
+                                   file: source.path, tensor: t.name)
+            }
+            guard t.shape.allSatisfy({ $0 < 1_000_000_000_000_000 }) else {
+                throw ELMoKitError(.usage, "tensor '\(t.name)' has dimension \(t.shape.max()!), too large for a safetensors header",
+                                   file: source.path, tensor: t.name)
+            }
             let stored = dtype ?? t.dtype
             let length = t.elementCount * stored.size
             entries.append((t.name, .object([

@@ -94,6 +94,10 @@ public struct ELMoOptions: Sendable {
             useSkipConnections = false
             notes.append("'lstm.use_skip_connections' is missing; assuming false (bilm-tf requires the key)")
         }
+        // A key of the wrong type is a problem, never a silent default.
+        if let value = json["bidirectional"], value != .null, value.boolValue == nil {
+            problems.append("'bidirectional' must be true or false, got \(value.canonicalString())")
+        }
         bidirectional = json["bidirectional"]?.boolValue ?? true
         if projectionDim > dim, dim > 0 {
             problems.append("'lstm.projection_dim' \(projectionDim) is larger than 'lstm.dim' \(dim)")
@@ -119,7 +123,9 @@ public struct ELMoOptions: Sendable {
                 problems.append("filter width \(w) exceeds max_characters_per_token \(maxChars)")
             }
             let activation = cnn["activation"]?.stringValue ?? "relu"
-            if !["relu", "tanh"].contains(activation) {
+            if let value = cnn["activation"], value != .null, value.stringValue == nil {
+                problems.append("'char_cnn.activation' must be \"relu\" or \"tanh\", got \(value.canonicalString())")
+            } else if !["relu", "tanh"].contains(activation) {
                 problems.append("'char_cnn.activation' must be \"relu\" or \"tanh\", got \"\(activation)\"")
             }
             let nChars = int(cnn["n_characters"], "char_cnn.n_characters", min: 1, default: 262)

@@ -1,0 +1,43 @@
+import ELMoKit
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The command-line arguments that name existing files, looked at without reading them.
+enum FileArguments {
+    /// Arguments (and `--option=value` values) naming existing regular files, in order, once
+    /// each. Only `stat` is used: FIFOs, `<(…)` process substitutions and devices are neither
+    /// listed nor opened, so nothing here consumes a pipe's bytes or blocks on one.
+    static func regularFiles(_ args: [String]) -> [String] {
+        var found: [String] = []
+        for arg in args {
+            var path = arg
+            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") { path = String(arg[arg.index(after: eq)...]) }
+            if identity(path)?.regular == true, !found.contains(path) { found.append(path) }
+        }
+        return found
+    }
+
+    /// Device and inode of `path` (following links), and whether it is a regular file.
+    static func identity(_ path: String) -> (device: UInt64, inode: UInt64, regular: Bool)? {
+        var info = stat()
+        guard !path.isEmpty, stat(path, &info) == 0 else { return nil }
+        return (UInt64(info.st_dev), UInt64(info.st_ino), (info.st_mode & S_IFMT) == S_IFREG)
+    }
+
+    /// Refuses an output that is one of the command's inputs (`--force` would replace the input
+    /// with the result) or an existing file that is not a regular one (a device, FIFO, socket:
+    /// renaming over it would replace the node itself, and opening a FIFO blocks).
+    static func checkOutput(_ output: String, arguments: [String]) throws {
+        guard let target = identity(output) else { return }
+        guard target.regular else {
+            throw ELMoKitError(.outputExists, "is not a regular file (a device, FIFO or socket): refusing to replace it", file: output)
+        }
+        for input in regularFiles(arguments) {
+            if let other = identity(input), other.device == target.device, other.inode == target.inode {
+                throw ELMoKitError(.outputExists, "is also an input of this command (\(input)): write the output elsewhere", file: output)
+            }
+        }
+    }
+}
