@@ -198,6 +198,18 @@ final class HDF5HostileTests: XCTestCase {
         XCTAssertEqual(Hostile.error { try weights.streamBytes("huge", as: nil, pieceBytes: 1 << 20) { _ in } }?.code, .hdf5Corrupt)
     }
 
+    func testDeeplyNestedGroups_areRefusedQuickly() throws {
+        let path = folder + "/deep.hdf5"
+        try Self.writeHDF5(path, [Dataset(name: Array(repeating: "g", count: 100).joined(separator: "/") + "/w", shape: [2])])
+        let e = Hostile.error { _ = try InspectionReport(path: path, withStatistics: false) }
+        XCTAssertEqual(e?.code, .hdf5Corrupt)
+        XCTAssertTrue(e?.message.contains("groups nested 65 deep (at most 64)") ?? false, e?.message ?? "")
+        // Real nesting (Keras files go 5 deep) is fine.
+        let shallow = folder + "/shallow.hdf5"
+        try Self.writeHDF5(shallow, [Dataset(name: "a/b/c/d/e/f/w", shape: [2])])
+        XCTAssertEqual(try HDF5Weights(path: shallow).tensorInfos.map(\.name), ["a/b/c/d/e/f/w"])
+    }
+
     func testTruncatedHDF5() throws {
         let source = try Array(Data(contentsOf: URL(fileURLWithPath: Hostile.fixture("hdf5/plain.hdf5"))))
         for length in [1, 7, 8, 100, 512, 1024, 2048, 4000, 6000, 8000, source.count - 1] {

@@ -111,6 +111,9 @@ public final class HDF5File: @unchecked Sendable {
     /// Every dataset path below the root, in name order.
     public func datasetPaths() throws -> [String] { try walk().datasets }
 
+    /// Deepest group nesting accepted.
+    static let maxDepth = 64
+
     private func walk() throws -> (groups: [String], datasets: [String]) {
         final class Box { var links: [String] = [] }
         let box = Box()
@@ -125,6 +128,13 @@ public final class HDF5File: @unchecked Sendable {
         guard rc >= 0 else { throw HDF5Errors.failure("H5Lvisit", file: path) }
         var groups: [String] = [], datasets: [String] = []
         for link in box.links {
+            // Opening by path costs its depth, and listing attributes per group again: a crafted
+            // file of 3000 nested groups kept `inspect` busy for minutes. Real files nest < 10.
+            let depth = link.utf8.reduce(1) { $0 + ($1 == UInt8(ascii: "/") ? 1 : 0) }
+            guard depth <= Self.maxDepth else {
+                throw ELMoKitError(.hdf5Corrupt, "groups nested \(depth) deep (at most \(Self.maxDepth)): not a weight file",
+                                   file: path, tensor: String(link.prefix(80)) + "…")
+            }
             let obj = H5Oopen(id, link, ek_H5P_DEFAULT())
             guard obj >= 0 else { throw HDF5Errors.failure("H5Oopen", file: path, object: link) }
             switch H5Iget_type(obj) {
