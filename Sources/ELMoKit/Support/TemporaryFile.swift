@@ -10,10 +10,11 @@ public final class TemporaryFile {
     public let path: String
     private var fd: Int32
 
-    /// Creates an empty file named `elmokit-XXXXXX<suffix>`.
+    /// Creates an empty file named `elmokit-<pid>-XXXXXX<suffix>`.
     public init(suffix: String) throws {
         let folder = FileManager.default.temporaryDirectory.path
-        var template = Array("\(folder)/elmokit-XXXXXX\(suffix)".utf8CString)
+        Self.removeStale()
+        var template = Array("\(folder)/\(Self.prefix)\(getpid())-XXXXXX\(suffix)".utf8CString)
         fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, Int32(suffix.utf8.count)) }
         guard fd >= 0 else {
             throw ELMoKitError(.writeFailed, "cannot create a temporary file: \(String(cString: strerror(errno)))", file: folder)
@@ -35,5 +36,30 @@ public final class TemporaryFile {
     public func finishWriting() {
         if fd >= 0 { close(fd) }
         fd = -1
+    }
+}
+
+extension TemporaryFile {
+    /// Every temp file and folder ELMoKit makes in the system temp folder starts with this and
+    /// the pid of the process that made it: `elmokit-<pid>-…`.
+    static let prefix = "elmokit-"
+
+    /// A new private folder `elmokit-<pid>-<kind>-<uuid>` (the caller removes it when done).
+    static func makeFolder(kind: String) throws -> URL {
+        removeStale()
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)\(getpid())-\(kind)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return url
+    }
+
+    /// Removes what processes that are gone left behind (a crash or SIGKILL skips deinit): an
+    /// extracted archive, a `.keras` archive's weights.
+    static func removeStale() {
+        let folder = FileManager.default.temporaryDirectory
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count).prefix { $0.isNumber }), pid != getpid(),
+                  AtomicOutputFile.processIsGone(pid) else { continue }
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
     }
 }

@@ -227,6 +227,29 @@ final class CrashSafeWriteTests: XCTestCase {
         XCTAssertEqual(try leftovers(folder), [], "embed: temp files not cleaned by the next run")
         XCTAssertEqual(CLI.sha256(sentences), inputSHA, "embed modified its input")
     }
+    // MARK: - temp folders
+
+    /// What a killed process extracted (a release archive, a `.keras`'s weights) is removed by the
+    /// next run that extracts anything.
+    func testStaleExtractionFolders_areRemovedByTheNextRun() throws {
+        let done = Process()
+        done.executableURL = URL(fileURLWithPath: "/bin/true")
+        try done.run()
+        done.waitUntilExit()
+        let stale = FileManager.default.temporaryDirectory.appendingPathComponent("elmokit-\(done.processIdentifier)-archive-test").path
+        try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: true)
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: stale + "/weights.hdf5"))
+        let folder = try CLI.temporaryFolder(self)
+        let archive = folder + "/m.tar"
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tar.arguments = ["tar", "cf", archive, "-C", CLI.reference("elmo"), "lm_weights.hdf5", "options.json"]
+        try tar.run()
+        tar.waitUntilExit()
+        XCTAssertEqual(try CLI.run(["inspect", archive, "--no-stats"]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stale), "the dead process's folder is still there")
+    }
+
     // MARK: - a full disk
 
     /// Every writer on a full file system (a 200 KiB tmpfs in a private mount namespace): one

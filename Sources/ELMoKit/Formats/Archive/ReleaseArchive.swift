@@ -28,8 +28,7 @@ public final class ReleaseArchive {
 
     private init(path: String, zip: Bool) throws {
         self.path = path
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("elmokit-archive-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        scratch = try TemporaryFile.makeFolder(kind: "archive")
         do {
             if zip {
                 let archive = try ZipArchive(path: path)
