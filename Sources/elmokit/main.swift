@@ -77,7 +77,7 @@ let version = ELMoKitVersion.string
                     // Every other argument naming the same file is an input.
                     var others = rest
                     if let i = others.firstIndex(where: { $0 == output || $0 == "--output=\(output)" }) { others.remove(at: i) }
-                    try FileArguments.checkOutput(output, arguments: others)
+                    try FileArguments.checkOutput(output, arguments: others, force: args.flag("force"))
                 }
                 // Untrusted HDF5 is read in a child process (CLI/Isolation.swift, docs/ERRORS.md).
                 if !inProcess, case let inputs = Isolation.untrustedInputs(rest), !inputs.isEmpty {

@@ -20,19 +20,8 @@ public final class AtomicOutputFile {
     public init(destination: String, force: Bool) throws {
         self.destination = destination
         let url = URL(fileURLWithPath: destination)
+        try Self.checkDestination(destination, force: force)
         let folder = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory) {
-            if isDirectory.boolValue {
-                throw ELMoKitError(.outputExists, "is a directory, expected an output file path", file: destination)
-            }
-            if !force {
-                throw ELMoKitError(.outputExists, "already exists (use --force to overwrite)", file: destination)
-            }
-        }
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ELMoKitError(.writeFailed, "output folder does not exist", file: destination)
-        }
         Self.removeStaleTempFiles(for: destination)
         tempPath = folder + "/." + url.lastPathComponent + Self.tempMarker + String(getpid())
         fd = open(tempPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -44,6 +33,37 @@ public final class AtomicOutputFile {
     deinit {
         if fd >= 0 { close(fd) }
         if !committed { unlink(tempPath) }
+    }
+
+    /// Everything about `destination` that can be known before any work is done: a file path
+    /// (not empty, not a folder), in an existing folder, short enough for its temp name, absent
+    /// unless `force`. Commands call it first so that a bad `-o` fails at once.
+    public static func checkDestination(_ destination: String, force: Bool) throws {
+        guard !destination.isEmpty, !destination.hasSuffix("/") else {
+            throw ELMoKitError(.usage, "the output must be a file path, got '\(destination)'", file: destination.isEmpty ? nil : destination)
+        }
+        let url = URL(fileURLWithPath: destination)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory) {
+            if isDirectory.boolValue {
+                throw ELMoKitError(.outputExists, "is a directory, expected an output file path", file: destination)
+            }
+            if !force {
+                throw ELMoKitError(.outputExists, "already exists (use --force to overwrite)", file: destination)
+            }
+        }
+        let folder = url.deletingLastPathComponent().path
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw ELMoKitError(.writeFailed, "'\(folder)' is a file, not a folder", file: destination) }
+        } else {
+            throw ELMoKitError(.writeFailed, "output folder does not exist", file: destination)
+        }
+        // The temp name is the file name plus about 25 bytes; most file systems stop at 255.
+        let tempName = "." + url.lastPathComponent + tempMarker + String(Int32.max)
+        guard tempName.utf8.count <= 255 else {
+            throw ELMoKitError(.writeFailed, "file name too long: at most \(255 - (tempName.utf8.count - url.lastPathComponent.utf8.count)) bytes "
+                               + "(the temp file written first adds its own suffix)", file: destination)
+        }
     }
 
     /// Writes all of `bytes`, retrying partial writes and EINTR.

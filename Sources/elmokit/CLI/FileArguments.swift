@@ -29,7 +29,8 @@ enum FileArguments {
     /// Refuses an output that is one of the command's inputs (`--force` would replace the input
     /// with the result) or an existing file that is not a regular one (a device, FIFO, socket:
     /// renaming over it would replace the node itself, and opening a FIFO blocks).
-    static func checkOutput(_ output: String, arguments: [String]) throws {
+    static func checkOutput(_ output: String, arguments: [String], force: Bool) throws {
+        try AtomicOutputFile.checkDestination(output, force: force)
         guard let target = identity(output) else { return }
         guard target.regular else {
             throw ELMoKitError(.outputExists, "is not a regular file (a device, FIFO or socket): refusing to replace it", file: output)

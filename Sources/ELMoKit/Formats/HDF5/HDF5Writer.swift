@@ -7,6 +7,7 @@ public enum HDF5Writer {
 
     public static func write(from source: WeightSource, to destination: String, metadata: JSONValue?,
                              dtype: DType? = nil, force: Bool) throws {
+        try checkNames(source.tensorInfos.map(\.name), source: source.path)
         let out = try HDF5OutputFile(destination: destination, force: force)
         for info in source.tensorInfos {
             let stored = dtype ?? info.dtype
@@ -16,6 +17,27 @@ public enum HDF5Writer {
         }
         if let metadata { try out.setRootAttribute(metadataAttribute, metadata.canonicalString()) }
         try out.commit()
+    }
+
+    /// Every name must come back as itself from HDF5: no empty, "." or ".." parts (a leading,
+    /// trailing or doubled `/` would be dropped), and no name that is a group of another
+    /// (`CNN` and `CNN/W_cnn_0`). Checked before anything is written.
+    static func checkNames(_ names: [String], source: String) throws {
+        let all = Set(names)
+        for name in names {
+            let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+            if parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+                throw ELMoKitError(.usage, "tensor '\(name)' cannot be an HDF5 dataset name (empty, '.' or '..' path parts)",
+                                   file: source, tensor: name)
+            }
+            for end in parts.indices.dropLast() {
+                let group = parts[...end].joined(separator: "/")
+                if all.contains(group) {
+                    throw ELMoKitError(.usage, "tensors '\(group)' and '\(name)' cannot both be HDF5 datasets: the first would have "
+                                       + "to be the second's group", file: source, tensor: group)
+                }
+            }
+        }
     }
 
     /// The metadata an `elmokit export` left in `file`, if any.

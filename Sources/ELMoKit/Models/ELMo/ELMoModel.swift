@@ -45,7 +45,11 @@ public final class ELMoModel: @unchecked Sendable {
         var bound: [String: FloatTensor] = [:]
         for expected in ELMoArchitecture.expectedTensors(options) {
             guard let actual = ELMoArchitecture.resolve(expected.name, in: available, options: options) else {
-                if expected.required { problems.append("missing tensor '\(expected.name)' \(expected.shape)") }
+                if let other = weights.hdf5?.nonFloatDatasets.first(where: { $0.path == expected.name }) {
+                    problems.append("tensor '\(expected.name)' holds \(other.type), expected float \(expected.shape)")
+                } else if expected.required {
+                    problems.append("missing tensor '\(expected.name)' \(expected.shape)")
+                }
                 continue
             }
             let info = weights.info(actual)!
