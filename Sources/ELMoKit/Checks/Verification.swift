@@ -19,8 +19,13 @@ public struct VerificationReport: Sendable {
     public var layout: ReferenceLayout?
     public let atol: Double, rtol: Double
 
-    /// A check that compared nothing (no sentences, no samples) proves nothing: it fails.
-    public var passed: Bool { problems.isEmpty && !entries.isEmpty && entries.allSatisfy(\.comparison.passed) }
+    /// `problems`, and "nothing was compared" when there are no comparisons and no problem says
+    /// why: a check that compared nothing (no sentences, no samples) proves nothing.
+    public var failures: [String] {
+        problems.isEmpty && entries.isEmpty ? ["nothing was compared: no sentences or samples"] : problems
+    }
+
+    public var passed: Bool { failures.isEmpty && entries.allSatisfy(\.comparison.passed) }
     public var maxAbs: Double { entries.map(\.comparison.maxAbs).max() ?? 0 }
     public var meanAbs: Double {
         let n = entries.reduce(0) { $0 + $1.comparison.count }

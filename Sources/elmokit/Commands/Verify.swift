@@ -94,7 +94,7 @@ struct VerifyCommand: Command {
             ("layout", r.layout.map { JSONValue($0.rawValue) } ?? JSONValue("model-vs-model")),
             ("atol", JSONValue(r.atol)), ("rtol", JSONValue(r.rtol)),
             ("comparisons", .array(entries)),
-            ("problems", .array(r.problems.map { JSONValue($0) })),
+            ("problems", .array(r.failures.map { JSONValue($0) })),
             ("notes", .array(r.notes.map { JSONValue($0) })),
             ("summary", .object([("compared", JSONValue(r.entries.count)), ("passed", JSONValue(r.entries.count - failed)),
                                  ("failed", JSONValue(failed)), ("max_abs", JSONValue(r.maxAbs)),
@@ -112,15 +112,14 @@ struct VerifyCommand: Command {
             lines.append(head + ": max |Δ| \(NumberFormat.scientific(e.comparison.maxAbs)) at token \(e.worstToken) dim \(e.worstDim) "
                 + "(\(e.comparison.worstActual) vs \(e.comparison.worstExpected)), mean |Δ| \(NumberFormat.scientific(e.comparison.meanAbs))")
         }
-        for p in r.problems { lines.append("FAIL  \(p)") }
-        if r.entries.isEmpty { lines.append("FAIL  nothing was compared: no sentences or samples") }
+        for p in r.failures { lines.append("FAIL  \(p)") }
         for n in r.notes { lines.append("note: \(n)") }
         let failed = r.entries.filter { !$0.comparison.passed }.count
         let sentenceCount = Set(r.entries.map { "\($0.stream ?? 0)/\($0.sentence)" }).count
         let layout = r.layout.map { " (reference layout \($0.rawValue))" } ?? ""
         lines.append("\(r.passed ? "PASSED" : "FAILED"): \(r.entries.count - failed)/\(r.entries.count) comparisons within atol \(NumberFormat.scientific(r.atol)) rtol \(NumberFormat.scientific(r.rtol)) "
             + "over \(plural(sentenceCount, "sentence"))\(layout); max |Δ| \(NumberFormat.scientific(r.maxAbs)), mean |Δ| \(NumberFormat.scientific(r.meanAbs))"
-            + (r.problems.isEmpty ? "" : "; but \(plural(r.problems.count, "problem")) (listed above)"))
+            + (r.failures.isEmpty ? "" : "; but \(plural(r.failures.count, "problem")) (listed above)"))
         return lines.joined(separator: "\n")
     }
 }

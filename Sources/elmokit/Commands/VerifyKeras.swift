@@ -42,7 +42,7 @@ extension VerifyCommand {
             ("layers", .array(model.config.layers.map { JSONValue("\($0.name) (\($0.typeDescription))") })),
             ("notes", .array(model.config.notes.map { JSONValue($0) })),
             ("samples", .array(samples)),
-            ("problems", .array(r.problems.map { JSONValue($0) })),
+            ("problems", .array(r.failures.map { JSONValue($0) })),
             ("summary", .object([("compared", JSONValue(r.entries.count)), ("passed", JSONValue(r.entries.count - failed)),
                                  ("failed", JSONValue(failed)), ("max_abs", JSONValue(r.maxAbs)),
                                  ("mean_abs", JSONValue(r.meanAbs)), ("pass", JSONValue(r.passed))])),
@@ -56,13 +56,12 @@ extension VerifyCommand {
                 + "max |Δ| \(NumberFormat.scientific(e.comparison.maxAbs)) at step \(e.worstToken) unit \(e.worstDim) "
                 + "(\(e.comparison.worstActual) vs \(e.comparison.worstExpected)), mean |Δ| \(NumberFormat.scientific(e.comparison.meanAbs))")
         }
-        for p in r.problems { lines.append("FAIL  \(p)") }
-        if r.entries.isEmpty { lines.append("FAIL  nothing was compared: no sentences or samples") }
+        for p in r.failures { lines.append("FAIL  \(p)") }
         let failed = r.entries.filter { !$0.comparison.passed }.count
         let layers = model.config.layers.map { "\($0.name) (\($0.typeDescription))" }.joined(separator: " → ")
         lines.append("\(r.passed ? "PASSED" : "FAILED"): \(r.entries.count - failed)/\(r.entries.count) samples of \(layers) within atol "
             + "\(NumberFormat.scientific(r.atol)) rtol \(NumberFormat.scientific(r.rtol)); max |Δ| \(NumberFormat.scientific(r.maxAbs)), "
-            + "mean |Δ| \(NumberFormat.scientific(r.meanAbs))" + (r.problems.isEmpty ? "" : "; but \(plural(r.problems.count, "problem")) (listed above)"))
+            + "mean |Δ| \(NumberFormat.scientific(r.meanAbs))" + (r.failures.isEmpty ? "" : "; but \(plural(r.failures.count, "problem")) (listed above)"))
         return lines.joined(separator: "\n")
     }
 }
