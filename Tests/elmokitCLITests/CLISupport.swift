@@ -95,6 +95,16 @@ enum CLI {
     }
 
     static func sha256(_ path: String) -> String? { (try? SHA256.hash(file: path)).map(hexString) }
+
+    /// A plain (ustar) tar of the reference model's weights and options, made by the system tar.
+    static func referenceTar(at archive: String) throws {
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tar.arguments = ["tar", "cf", archive, "-C", reference("elmo"), "lm_weights.hdf5", "options.json"]
+        try tar.run()
+        tar.waitUntilExit()
+        guard tar.terminationStatus == 0 else { throw ELMoKitError(.writeFailed, "tar failed", file: archive) }
+    }
 }
 
 /// Deterministic ELMo weights of any size, for making test models with HDF5Writer: every tensor

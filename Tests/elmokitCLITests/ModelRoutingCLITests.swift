@@ -67,12 +67,7 @@ final class ModelRoutingCLITests: XCTestCase {
     func test_plainTarArchive_worksWithEveryCommand() throws {
         let folder = try CLI.temporaryFolder(self)
         let tar = folder + "/elmo.tar"
-        let make = Process()
-        make.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        make.arguments = ["tar", "cf", tar, "-C", CLI.reference("elmo"), "lm_weights.hdf5", "options.json"]
-        try make.run()
-        make.waitUntilExit()
-        XCTAssertEqual(make.terminationStatus, 0)
+        try CLI.referenceTar(at: tar)
         let inspect = try CLI.run(["inspect", tar])
         XCTAssertEqual(inspect.status, 0, inspect.stderr)
         XCTAssertTrue(inspect.stdout.hasPrefix("\(tar) (release-archive)"), inspect.stdout)

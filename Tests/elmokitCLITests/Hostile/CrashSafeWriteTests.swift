@@ -241,11 +241,7 @@ final class CrashSafeWriteTests: XCTestCase {
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: stale + "/weights.hdf5"))
         let folder = try CLI.temporaryFolder(self)
         let archive = folder + "/m.tar"
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tar.arguments = ["tar", "cf", archive, "-C", CLI.reference("elmo"), "lm_weights.hdf5", "options.json"]
-        try tar.run()
-        tar.waitUntilExit()
+        try CLI.referenceTar(at: archive)
         XCTAssertEqual(try CLI.run(["inspect", archive, "--no-stats"]).status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: stale), "the dead process's folder is still there")
     }
