@@ -131,7 +131,7 @@ public final class ELMoModel: @unchecked Sendable {
         if let path { return try readVocabulary(path) }
         if let list = source.embeddedMetadata?["vocabulary"]?.arrayValue { return list.compactMap(\.stringValue) }
         if let archive = source as? ReleaseArchiveWeights, let file = archive.vocabularyPath { return try archive.vocabulary(file) }
-        let beside = filesBeside(source.path, containing: "vocab", suffix: ".txt", stemWord: "weights", stemWordOfCandidate: "vocab")
+        let beside = filesBeside(source.path, containing: "vocab", suffix: ".txt")
         if let chosen = beside.chosen { return try readVocabulary(chosen) }
         let hint = beside.candidates.isEmpty ? "" : " (found \(beside.candidates.joined(separator: ", ")) beside it: which one?)"
         throw ELMoKitError(.usage, "this is a token-input model (no char_cnn): pass --vocab VOCAB.txt\(hint)", file: source.path)
@@ -179,22 +179,21 @@ public final class ELMoModel: @unchecked Sendable {
     /// name up to "weights"/"options" (`elmo_2x4096_…_weights.hdf5` ↔ `elmo_2x4096_…_options.json`,
     /// as AllenNLP names its downloads).
     public static func optionsBeside(_ weightsPath: String) -> (chosen: String?, candidates: [String]) {
-        filesBeside(weightsPath, containing: "options", suffix: ".json", stemWord: "weights", stemWordOfCandidate: "options")
+        filesBeside(weightsPath, containing: "options", suffix: ".json")
     }
 
     /// Files in the folder of `weightsPath` whose name contains `word` and ends with `suffix`, and
-    /// the one to use: the only candidate, or the only one whose name up to `stemWordOfCandidate`
-    /// equals the weights' name up to `stemWord`.
-    static func filesBeside(_ weightsPath: String, containing word: String, suffix: String, stemWord: String,
-                            stemWordOfCandidate: String) -> (chosen: String?, candidates: [String]) {
+    /// the one to use: the only candidate, or the only one whose name up to `word` equals the
+    /// weights' name up to "weights".
+    static func filesBeside(_ weightsPath: String, containing word: String, suffix: String) -> (chosen: String?, candidates: [String]) {
         let folder = (weightsPath as NSString).deletingLastPathComponent
         let candidates = ((try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [])
             .filter { $0.lowercased().hasSuffix(suffix) && $0.lowercased().contains(word) }.sorted()
         func stem(_ name: String, before word: String) -> String? {
             name.lowercased().range(of: word, options: .backwards).map { String(name.lowercased()[..<$0.lowerBound]) }
         }
-        let weightsStem = stem((weightsPath as NSString).lastPathComponent, before: stemWord)
-        let sameStem = candidates.filter { weightsStem != nil && stem($0, before: stemWordOfCandidate) == weightsStem }
+        let weightsStem = stem((weightsPath as NSString).lastPathComponent, before: "weights")
+        let sameStem = candidates.filter { weightsStem != nil && stem($0, before: word) == weightsStem }
         let pick = candidates.count == 1 ? candidates[0] : sameStem.count == 1 ? sameStem[0] : nil
         return (pick.map { (folder as NSString).appendingPathComponent($0) }, candidates)
     }
