@@ -41,11 +41,15 @@ let version = ELMoKitVersion.string
     let inProcess = Isolation.strip(&argv)
     // `elmokit --json inspect x` means `elmokit inspect x --json`: --json is the one option every
     // command has, so it may come before the command name too.
-    while argv.first == "--json" { argv.append(argv.removeFirst()) }
+    if let command = argv.firstIndex(where: { $0 != "--json" }) {
+        argv = Array(argv[command...]) + Array(argv[..<command])
+    } else {
+        argv = []  // no command at all: the help, exit 2
+    }
     let wantsJSON = argv.contains("--json")
     do {
         guard let first = argv.first else {
-            FileHandle.standardError.write(Data((topLevelHelp() + "\n").utf8))
+            Output.write(topLevelHelp() + "\n", to: 2)
             return 2
         }
         switch first {
@@ -56,6 +60,7 @@ let version = ELMoKitVersion.string
             Output(json: false).print("elmokit \(version)")
             return 0
         case "help":
+            argv.removeAll { $0 == "--json" }  // help is text
             guard argv.count > 1, argv[1] != "help" else { Output(json: false).print(topLevelHelp()); return 0 }
             guard let command = commands.first(where: { $0.name == argv[1] }) else {
                 throw ELMoKitError(.usage, "unknown command '\(argv[1])'; see 'elmokit --help'")
@@ -102,7 +107,7 @@ let version = ELMoKitVersion.string
 func reportError(_ error: ELMoKitError, json: Bool, command: String? = nil) {
     let helpCommand = command.map { "elmokit help \($0)" } ?? "elmokit --help"
     let usageHint = error.code == .usage && !error.message.contains("--help") ? " (see '\(helpCommand)')" : ""
-    FileHandle.standardError.write(Data("elmokit: error: \(terminalSafe(error.description, keepingLines: false))\(usageHint)\n".utf8))
+    Output.write("elmokit: error: \(terminalSafe(error.description, keepingLines: false))\(usageHint)\n", to: 2)
     if json {
         var members: [(String, JSONValue)] = [("code", JSONValue(error.code.rawValue)), ("message", JSONValue(error.message))]
         if let file = error.file { members.append(("file", JSONValue(file))) }
@@ -113,4 +118,10 @@ func reportError(_ error: ELMoKitError, json: Bool, command: String? = nil) {
 }
 
 Isolation.enterChildIfIsolated()
-exit(runMain(Array(CommandLine.arguments.dropFirst())))
+var status = runMain(Array(CommandLine.arguments.dropFirst()))
+if let failure = Output.stdoutFailure {
+    // The work may be done (a file written), but what it printed was lost: not a success.
+    reportError(ELMoKitError(.writeFailed, "cannot write standard output: \(failure)"), json: false)
+    if status == 0 { status = 3 }
+}
+exit(status)

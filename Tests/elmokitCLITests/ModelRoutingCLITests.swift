@@ -313,6 +313,104 @@ final class PipeInputCLITests: XCTestCase {
     }
 }
 
+/// The second attack: what the first round of fixes missed or broke.
+final class SecondAttackCLITests: XCTestCase {
+    let weights = CLI.reference("elmo/lm_weights.hdf5"), options = CLI.reference("elmo/options.json")
+
+    func test_jsonAlone_printsHelpAndStops() throws {
+        let run = try CLI.run(["--json", "--json"])  // used to loop for ever
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.contains("USAGE: elmokit"), run.stderr)
+    }
+
+    func test_outputThatIsASymlinkOrAnOptionsFileBeside_isRefused() throws {
+        let folder = try CLI.temporaryFolder(self)
+        try FileManager.default.copyItem(atPath: weights, toPath: folder + "/lm_weights.hdf5")
+        try FileManager.default.copyItem(atPath: options, toPath: folder + "/options.json")
+        let optionsSHA = CLI.sha256(folder + "/options.json")
+        let beside = try CLI.run(["convert", folder + "/lm_weights.hdf5", "-o", folder + "/options.json", "--force"])
+        XCTAssertEqual(beside.status, 3, beside.stderr)
+        XCTAssertTrue(beside.stderr.contains("is also an input"), beside.stderr)
+        XCTAssertEqual(CLI.sha256(folder + "/options.json"), optionsSHA)
+        try "x".write(toFile: folder + "/target.txt", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/link.elmk", withDestinationPath: folder + "/target.txt")
+        let link = try CLI.run(["convert", folder + "/lm_weights.hdf5", "-o", folder + "/link.elmk", "--force"])
+        XCTAssertEqual(link.status, 3, link.stderr)
+        XCTAssertTrue(link.stderr.contains("is a symbolic link"), link.stderr)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: folder + "/link.elmk"), folder + "/target.txt")
+    }
+
+    func test_standardOutputOnAFullDevice_isAWriteError() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { throw XCTSkip("no /dev/full") }
+        for args in [["inspect", weights], ["inspect", weights, "--json"], ["validate", weights, "--options", options]] {
+            let shell = Process()
+            shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+            shell.arguments = ["-c", "'\(CLI.binary)' " + args.map { "'\($0)'" }.joined(separator: " ") + " > /dev/full"]
+            let err = Pipe()
+            shell.standardError = err
+            try shell.run()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            shell.waitUntilExit()
+            XCTAssertEqual(shell.terminationStatus, 3, "\(args): \(stderr)")
+            XCTAssertEqual(stderr, "elmokit: error: cannot write standard output: No space left on device\n", "\(args)")
+        }
+    }
+
+    func test_pipes_sentencesAreReadOnce_modelsMustBeFiles() throws {
+        let folder = try CLI.temporaryFolder(self)
+        let native = folder + "/m.elmk", fifo = folder + "/pipe"
+        XCTAssertEqual(try CLI.run(["convert", weights, "--options", options, "-o", native]).status, 0)
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let running = CLI.start(["verify", native, native, "--sentences", fifo])
+        let writer = FileHandle(forWritingAtPath: fifo)!
+        writer.write(Data("hello world\nthe cat\n".utf8))
+        try writer.close()
+        running.process.waitUntilExit()
+        let verify = running.result()
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+        XCTAssertTrue(verify.stdout.contains("over 2 sentences"), verify.stdout)
+        // A pipe where a model belongs is refused at once (it used to block in the format sniffing).
+        for args in [["diff", fifo, native], ["export", fifo, "--to", "keras", "-o", folder + "/x.keras"], ["inspect", fifo]] {
+            let run = try CLI.run(args)
+            XCTAssertEqual(run.status, 2, "\(args)")
+            XCTAssertTrue(run.stderr.contains("is a pipe or device, expected a regular file"), "\(args): \(run.stderr)")
+        }
+    }
+
+    func test_onlyEmptySentences_compareNothing_andFail() throws {
+        let folder = try CLI.temporaryFolder(self)
+        let blank = folder + "/blank.txt"
+        try "\n\n \n".write(toFile: blank, atomically: true, encoding: .utf8)
+        let run = try CLI.run(["verify", weights, weights, "--options", options, "--options-b", options, "--sentences", blank])
+        XCTAssertEqual(run.status, 1, run.stdout)
+        XCTAssertTrue(run.stdout.contains("nothing was compared: every sentence is empty"), run.stdout)
+    }
+
+    func test_archiveWithTwoVocabularies_asksWhichOne() throws {
+        let folder = try CLI.temporaryFolder(self)
+        let token = CLI.fixture("elmo-variants/token_input")
+        let vocab = try String(contentsOfFile: token + "/vocab.txt", encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: folder + "/src", withIntermediateDirectories: true)
+        for name in ["weights.hdf5", "options.json", "vocab.txt"] {
+            try FileManager.default.copyItem(atPath: token + "/" + name, toPath: folder + "/src/" + name)
+        }
+        try vocab.split(separator: "\n").reversed().joined(separator: "\n").write(toFile: folder + "/src/b_vocab.txt", atomically: true, encoding: .utf8)
+        // A vocabulary beside the archive must not be taken instead.
+        try vocab.write(toFile: folder + "/vocab.txt", atomically: true, encoding: .utf8)
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tar.arguments = ["tar", "cf", folder + "/tk.tar", "-C", folder + "/src", "weights.hdf5", "options.json", "vocab.txt", "b_vocab.txt"]
+        try tar.run()
+        tar.waitUntilExit()
+        let sentences = folder + "/s.txt"
+        try "the cat\n".write(toFile: sentences, atomically: true, encoding: .utf8)
+        let run = try CLI.run(["embed", folder + "/tk.tar", "-i", sentences, "-o", folder + "/e.hdf5"])
+        XCTAssertEqual(run.status, 2, run.stderr)
+        XCTAssertTrue(run.stderr.contains("holds no single *vocab*.txt (found: vocab.txt, b_vocab.txt)")
+                      || run.stderr.contains("(found: b_vocab.txt, vocab.txt)"), run.stderr)
+    }
+}
+
 extension FixedWidthInteger {
     var littleEndianBytes: [UInt8] { withUnsafeBytes(of: littleEndian) { Array($0) } }
 }

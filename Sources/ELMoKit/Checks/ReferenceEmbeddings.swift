@@ -22,8 +22,9 @@ public struct SentenceSet: Sendable {
     /// Reads JSON (a list of strings, or a list of lists of strings) or plain text, one sentence a
     /// line, whitespace tokens. Blank lines are empty sentences.
     public init(path: String) throws {
-        try InputFile.checkReadable(path)
-        let bytes = InputFile.prefix(path, count: 1 << 30)
+        try InputFile.checkReadableOrEmpty(path)
+        // Read once: a pipe (`--sentences <(…)`) cannot be read again.
+        let bytes = try InputFile.readAll(path)
         let trimmed = bytes.drop { [0x20, 0x0A, 0x0D, 0x09].contains($0) }
         if trimmed.first == UInt8(ascii: "[") {
             let json: JSONValue
@@ -42,8 +43,7 @@ public struct SentenceSet: Sendable {
             // A JSON document that is not a list (a text line rarely parses as a whole JSON object).
             throw ELMoKitError(.input, "expected a JSON list of sentences, got a JSON object", file: path)
         } else {
-            let lines = try TextFile.lines(path)
-            streams = [lines.map(Self.tokens)]
+            streams = [try TextFile.lines(of: bytes, file: path).map(Self.tokens)]
         }
     }
 

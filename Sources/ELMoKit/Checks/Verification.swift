@@ -19,10 +19,12 @@ public struct VerificationReport: Sendable {
     public var layout: ReferenceLayout?
     public let atol: Double, rtol: Double
 
-    /// `problems`, and "nothing was compared" when there are no comparisons and no problem says
-    /// why: a check that compared nothing (no sentences, no samples) proves nothing.
+    /// `problems`, and "nothing was compared" when not one value was compared and no problem says
+    /// why: a check that compared nothing (no sentences, only empty ones) proves nothing.
     public var failures: [String] {
-        problems.isEmpty && entries.isEmpty ? ["nothing was compared: no sentences or samples"] : problems
+        guard problems.isEmpty, entries.allSatisfy({ $0.comparison.count == 0 }) else { return problems }
+        return [entries.isEmpty ? "nothing was compared: no sentences or samples"
+                                : "nothing was compared: every sentence is empty (no tokens)"]
     }
 
     public var passed: Bool { failures.isEmpty && entries.allSatisfy(\.comparison.passed) }

@@ -10,7 +10,7 @@ public final class TemporaryFile {
     public let path: String
     private var fd: Int32
 
-    /// Creates an empty file named `elmokit-<pid>-XXXXXX<suffix>`.
+    /// Creates an empty file named `elmokit-tmp-<pid>-XXXXXX<suffix>`.
     public init(suffix: String) throws {
         let folder = FileManager.default.temporaryDirectory.path
         Self.removeStale()
@@ -41,10 +41,11 @@ public final class TemporaryFile {
 
 extension TemporaryFile {
     /// Every temp file and folder ELMoKit makes in the system temp folder starts with this and
-    /// the pid of the process that made it: `elmokit-<pid>-…`.
-    static let prefix = "elmokit-"
+    /// the pid of the process that made it: `elmokit-tmp-<pid>-…`. Only names of exactly that
+    /// shape are ever removed by `removeStale`, never a user's `elmokit-2024…` file.
+    static let prefix = "elmokit-tmp-"
 
-    /// A new private folder `elmokit-<pid>-<kind>-<uuid>` (the caller removes it when done).
+    /// A new private folder `elmokit-tmp-<pid>-<kind>-<uuid>` (the caller removes it when done).
     static func makeFolder(kind: String) throws -> URL {
         removeStale()
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)\(getpid())-\(kind)-\(UUID().uuidString)")
@@ -57,7 +58,9 @@ extension TemporaryFile {
     static func removeStale() {
         let folder = FileManager.default.temporaryDirectory
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(prefix) {
-            guard let pid = Int32(name.dropFirst(prefix.count).prefix { $0.isNumber }), pid != getpid(),
+            let rest = name.dropFirst(prefix.count)
+            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            guard rest.dropFirst(digits.count).first == "-", let pid = Int32(digits), pid > 0, pid != getpid(),
                   AtomicOutputFile.processIsGone(pid) else { continue }
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
         }

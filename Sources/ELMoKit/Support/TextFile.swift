@@ -5,7 +5,7 @@ public enum TextFile {
     /// ending does not start an extra empty line.
     public static func lines(_ path: String) throws -> [String] {
         try InputFile.checkReadableOrEmpty(path)
-        return try lines(of: InputFile.prefix(path, count: Int.max), file: path)
+        return try lines(of: InputFile.readAll(path), file: path)
     }
 
     /// The lines of UTF-8 `bytes` read from `file` (named in errors: invalid UTF-8 is reported

@@ -12,19 +12,37 @@ final class Output {
     func print(_ text: String) {
         var line = terminalSafe(text, keepingLines: true)
         if !line.hasSuffix("\n") { line += "\n" }
-        FileHandle.standardOutput.write(Data(line.utf8))
+        Output.write(line, to: 1)
     }
 
     /// JSON escapes every control character itself.
     func printJSON(_ value: JSONValue) {
         var text = value.prettyString()
         if !text.hasSuffix("\n") { text += "\n" }
-        FileHandle.standardOutput.write(Data(text.utf8))
+        Output.write(text, to: 1)
     }
 
     /// A warning or progress line on stderr.
     func note(_ text: String) {
-        FileHandle.standardError.write(Data((terminalSafe(text, keepingLines: false) + "\n").utf8))
+        Output.write(terminalSafe(text, keepingLines: false) + "\n", to: 2)
+    }
+
+    /// Why standard output could not be written (a full disk, `> /dev/full`), if it could not:
+    /// `main` then reports E_WRITE and exits 3 instead of claiming success.
+    nonisolated(unsafe) static var stdoutFailure: String?
+
+    /// Writes all of `text` to `fd` with write(2): `FileHandle.write(_:)` traps on an I/O error.
+    static func write(_ text: String, to fd: Int32) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                if fd == 1, stdoutFailure == nil { stdoutFailure = String(cString: strerror(errno)) }
+                return
+            }
+            bytes = bytes.dropFirst(n)
+        }
     }
 
     static var stderrIsTerminal: Bool { isatty(2) == 1 }

@@ -19,13 +19,13 @@ final class ProgressBar {
         lastPercent = percent
         let width = 30, filled = width * done / total
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(percent)% \(rate)".utf8))
+        Output.write("\r\(label) [\(bar)] \(percent)% \(rate)", to: 2)
         if done >= total { finish() }
     }
 
     func finish() {
         guard enabled, lastPercent >= 0 else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        Output.write("\r\u{1B}[K", to: 2)
         lastPercent = -1
     }
 

@@ -6,7 +6,7 @@ struct ConvertCommand: Command {
     static let usage = "convert INPUT [--options OPTIONS.json] -o MODEL.elmk [--dtype f32|f16|bf16|f64] [--force]"
     static let discussion = """
     INPUT is a weight file (bilm-tf HDF5, Keras .h5/.weights.h5/.keras, safetensors, .elmk) or a
-    release archive (.zip, .tar.gz) holding an options.json and a weights .hdf5. Conversion is
+    release archive (.zip, .tar.gz, .tar) holding an options.json and a weights .hdf5. Conversion is
     lossless: values are copied bit for bit (no forget-bias folding, no reordering) unless --dtype
     asks for another precision; the choice is recorded in the provenance. The output is written to
     a temporary file beside it and renamed into place; the input is never modified.

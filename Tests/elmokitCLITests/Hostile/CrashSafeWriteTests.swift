@@ -236,14 +236,21 @@ final class CrashSafeWriteTests: XCTestCase {
         done.executableURL = URL(fileURLWithPath: "/bin/true")
         try done.run()
         done.waitUntilExit()
-        let stale = FileManager.default.temporaryDirectory.appendingPathComponent("elmokit-\(done.processIdentifier)-archive-test").path
+        let temp = FileManager.default.temporaryDirectory
+        let stale = temp.appendingPathComponent("elmokit-tmp-\(done.processIdentifier)-archive-test").path
         try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: true)
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: stale + "/weights.hdf5"))
+        // A user's files that merely look alike are never touched.
+        let mine = [temp.appendingPathComponent("elmokit-\(done.processIdentifier)-mydata").path,
+                    temp.appendingPathComponent("elmokit-tmp-\(done.processIdentifier).log").path]
+        for path in mine { try Data([1]).write(to: URL(fileURLWithPath: path)) }
+        defer { for path in mine { try? FileManager.default.removeItem(atPath: path) } }
         let folder = try CLI.temporaryFolder(self)
         let archive = folder + "/m.tar"
         try CLI.referenceTar(at: archive)
         XCTAssertEqual(try CLI.run(["inspect", archive, "--no-stats"]).status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: stale), "the dead process's folder is still there")
+        for path in mine { XCTAssertTrue(FileManager.default.fileExists(atPath: path), "removed a file that is not ours: \(path)") }
     }
 
     // MARK: - a full disk

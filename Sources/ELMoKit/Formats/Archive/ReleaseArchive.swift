@@ -39,7 +39,7 @@ public final class ReleaseArchive {
                         throw ELMoKitError(.writeFailed, "cannot extract '\(name)'", file: destination)
                     }
                     defer { try? out.close() }
-                    try archive.stream(archive.entry(name)!) { out.write(Data($0)) }
+                    try archive.stream(archive.entry(name)!) { try write(Data($0), to: out, destination) }
                 }
             } else {
                 let tar = try TarArchive(path: path, scratch: scratch)
@@ -62,7 +62,7 @@ public final class ReleaseArchive {
     /// several candidates or none is an error listing what was found. Returns the extracted
     /// paths and the members' names in the archive.
     public func findELMoPair() throws -> (weights: String, options: String, weightsMember: String, optionsMember: String,
-                                          vocabularyMember: String?) {
+                                          vocabularyMember: String?, vocabularyCandidates: [String]) {
         let files = names.filter { !($0 as NSString).lastPathComponent.hasPrefix(".") }
         func base(_ name: String) -> String { (name as NSString).lastPathComponent.lowercased() }
         let options = files.filter { base($0).contains("options") && base($0).hasSuffix(".json") }
@@ -75,7 +75,7 @@ public final class ReleaseArchive {
         let pair = (weights: scratch.appendingPathComponent((weights[0] as NSString).lastPathComponent).path,
                     options: scratch.appendingPathComponent((options[0] as NSString).lastPathComponent).path,
                     weightsMember: weights[0], optionsMember: options[0],
-                    vocabularyMember: vocabularies.count == 1 ? vocabularies[0] : nil)
+                    vocabularyMember: vocabularies.count == 1 ? vocabularies[0] : nil, vocabularyCandidates: vocabularies)
         try extractor(weights[0], pair.weights)
         try extractor(options[0], pair.options)
         if let member = pair.vocabularyMember { try extractor(member, vocabularyPath(member)) }
@@ -85,5 +85,14 @@ public final class ReleaseArchive {
     /// Where `findELMoPair` extracts the vocabulary member.
     func vocabularyPath(_ member: String) -> String {
         scratch.appendingPathComponent((member as NSString).lastPathComponent).path
+    }
+}
+
+/// Appends `data` to an extraction file; a full temp folder is an error naming it, not the
+/// trap that `FileHandle.write(_:)` raises.
+func write(_ data: Data, to handle: FileHandle, _ path: String) throws {
+    do { try handle.write(contentsOf: data) } catch {
+        throw ELMoKitError(.writeFailed, "cannot extract into the temp folder: \((error as NSError).localizedDescription)",
+                           file: (path as NSString).deletingLastPathComponent)
     }
 }

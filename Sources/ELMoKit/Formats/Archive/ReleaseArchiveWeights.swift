@@ -11,6 +11,8 @@ public final class ReleaseArchiveWeights: WeightSource {
     private let archive: ReleaseArchive
     /// The members the model was read from, as named in the archive.
     public let weightsMember: String, optionsMember: String, vocabularyMember: String?
+    /// Every `*vocab*.txt` member (several: none is used).
+    let vocabularyCandidates: [String]
 
     public var tensorInfos: [TensorInfo] { inner.tensorInfos }
 
@@ -19,6 +21,7 @@ public final class ReleaseArchiveWeights: WeightSource {
         path = archive.path
         let pair = try archive.findELMoPair()
         (weightsMember, optionsMember, vocabularyMember) = (pair.weightsMember, pair.optionsMember, pair.vocabularyMember)
+        vocabularyCandidates = pair.vocabularyCandidates
         optionsPath = pair.options
         let (archivePath, weightsPath, member) = (archive.path, pair.weights, pair.weightsMember)
         inner = try Self.renaming([weightsPath: "\(archivePath)[\(member)]"]) { try HDF5Weights(path: weightsPath) }

@@ -116,7 +116,7 @@ struct TarArchive {
                         throw ELMoKitError(.input, "corrupt gzip data (zlib status \(status))", file: path)
                     }
                     let produced = out.count - Int(stream.avail_out)
-                    if produced > 0 { output.write(Data(out[0..<produced])) }
+                    if produced > 0 { try write(Data(out[0..<produced]), to: output, destination) }
                     if status == Z_STREAM_END { finished = true; break }
                     if status == Z_BUF_ERROR && stream.avail_in == 0 { break }
                 } while stream.avail_out == 0 || stream.avail_in > 0

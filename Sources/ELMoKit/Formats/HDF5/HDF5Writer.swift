@@ -20,14 +20,14 @@ public enum HDF5Writer {
     }
 
     /// Every name must come back as itself from HDF5: no empty, "." or ".." parts (a leading,
-    /// trailing or doubled `/` would be dropped), and no name that is a group of another
+    /// trailing or doubled `/` would be dropped), no NUL (C strings end there), and no name that is a group of another
     /// (`CNN` and `CNN/W_cnn_0`). Checked before anything is written.
     static func checkNames(_ names: [String], source: String) throws {
         let all = Set(names)
         for name in names {
             let parts = name.split(separator: "/", omittingEmptySubsequences: false)
-            if parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
-                throw ELMoKitError(.usage, "tensor '\(name)' cannot be an HDF5 dataset name (empty, '.' or '..' path parts)",
+            if parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) || name.utf8.contains(0) {
+                throw ELMoKitError(.usage, "tensor '\(name)' cannot be an HDF5 dataset name (empty, '.' or '..' path parts, or a NUL)",
                                    file: source, tensor: name)
             }
             for end in parts.indices.dropLast() {

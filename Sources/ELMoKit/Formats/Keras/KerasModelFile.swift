@@ -17,6 +17,7 @@ public enum KerasLayout: String, Sendable, CaseIterable {
     /// the root attribute `model_config`, `layer_names` or `keras_version`, or a `layers/` group.
     /// Returns nil for anything else (bilm-tf files, native checkpoints) without throwing.
     public static func detect(_ path: String) -> KerasLayout? {
+        guard InputFile.isRegularFile(path) else { return nil }  // never open a FIFO to sniff it
         if ZipArchive.hasSignature(path) {
             if path.lowercased().hasSuffix(".keras") { return .archive }
             guard let zip = try? ZipArchive(path: path), zip.entry("model.weights.h5") != nil else { return nil }

@@ -130,7 +130,13 @@ public final class ELMoModel: @unchecked Sendable {
         }
         if let path { return try readVocabulary(path) }
         if let list = source.embeddedMetadata?["vocabulary"]?.arrayValue { return list.compactMap(\.stringValue) }
-        if let archive = source as? ReleaseArchiveWeights, let file = archive.vocabularyPath { return try archive.vocabulary(file) }
+        if let archive = source as? ReleaseArchiveWeights {
+            // An archive is the whole release: never fall back to a file beside it.
+            if let file = archive.vocabularyPath { return try archive.vocabulary(file) }
+            let found = archive.vocabularyCandidates.isEmpty ? "none" : archive.vocabularyCandidates.joined(separator: ", ")
+            throw ELMoKitError(.usage, "this is a token-input model (no char_cnn) and the archive holds no single *vocab*.txt "
+                               + "(found: \(found)): pass --vocab VOCAB.txt", file: source.path)
+        }
         let beside = filesBeside(source.path, containing: "vocab", suffix: ".txt")
         if let chosen = beside.chosen { return try readVocabulary(chosen) }
         let hint = beside.candidates.isEmpty ? "" : " (found \(beside.candidates.joined(separator: ", ")) beside it: which one?)"
@@ -180,6 +186,11 @@ public final class ELMoModel: @unchecked Sendable {
     /// as AllenNLP names its downloads).
     public static func optionsBeside(_ weightsPath: String) -> (chosen: String?, candidates: [String]) {
         filesBeside(weightsPath, containing: "options", suffix: ".json")
+    }
+
+    /// The one vocabulary file (`*vocab*.txt`) beside a weight file, if there is exactly one.
+    public static func vocabularyBeside(_ weightsPath: String) -> String? {
+        filesBeside(weightsPath, containing: "vocab", suffix: ".txt").chosen
     }
 
     /// Files in the folder of `weightsPath` whose name contains `word` and ends with `suffix`, and
