@@ -377,6 +377,24 @@ final class SecondAttackCLITests: XCTestCase {
         }
     }
 
+    /// `--input <(…)` with an HDF5 model: the pipe is /dev/fd/63, which the isolated child does
+    /// not inherit; the parent hands it a copy.
+    func test_processSubstitution_reachesTheIsolatedChild() throws {
+        let folder = try CLI.temporaryFolder(self)
+        let out = folder + "/e.hdf5"
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/bash")
+        shell.arguments = ["-c", "'\(CLI.binary)' embed '\(weights)' --options '\(options)' --input <(printf 'hello world\\nthe cat\\n') -o '\(out)'"]
+        let err = Pipe()
+        shell.standardError = err
+        try shell.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        XCTAssertEqual(shell.terminationStatus, 0, stderr)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: out))
+        XCTAssertNotNil(bytes.range(of: Data(#"{"hello world":"0","the cat":"1"}"#.utf8)), "sentence_to_index")
+    }
+
     func test_onlyEmptySentences_compareNothing_andFail() throws {
         let folder = try CLI.temporaryFolder(self)
         let blank = folder + "/blank.txt"

@@ -45,7 +45,9 @@ enum Isolation {
     static func runInChild(command: String, rest: [String], inputs: [String], output: String?) throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = [command, flag] + rest
+        let (arguments, copies) = try passingStreams(rest)
+        defer { withExtendedLifetime(copies) {} }
+        process.arguments = [command, flag] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment[parentVariable] = String(getpid())
         // A crash is reported by us in one line; the runtime's backtrace dump would bury it.
@@ -73,6 +75,28 @@ enum Isolation {
             message = "the isolated reader of \(what) was killed (\(name))"
         }
         throw ELMoKitError(.hdf5Crashed, message, file: inputs.count == 1 ? inputs[0] : nil)
+    }
+
+    /// The child inherits only standard input, output and error, so a pipe named on the command
+    /// line (`--input <(zcat corpus.gz)` is `/dev/fd/63`) would not exist there: each is read
+    /// here, once, into a private temp file that the child reads instead.
+    static func passingStreams(_ args: [String]) throws -> ([String], [TemporaryFile]) {
+        var copies: [TemporaryFile] = []
+        let mapped = try args.map { arg -> String in
+            var (prefix, path) = ("", arg)
+            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
+                (prefix, path) = (String(arg[...eq]), String(arg[arg.index(after: eq)...]))
+            }
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFIFO || (info.st_mode & S_IFMT) == S_IFCHR,
+                  !["/dev/null", "/dev/zero", "/dev/full"].contains(path) else { return arg }
+            let copy = try TemporaryFile(suffix: ".stream")
+            try InputFile.readAll(path).withUnsafeBytes { try copy.write($0) }
+            copy.finishWriting()
+            copies.append(copy)
+            return prefix + copy.path
+        }
+        return (mapped, copies)
     }
 
     static func signalName(_ signal: Int32) -> String {
