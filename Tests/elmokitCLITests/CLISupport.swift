@@ -96,14 +96,25 @@ enum CLI {
 
     static func sha256(_ path: String) -> String? { (try? SHA256.hash(file: path)).map(hexString) }
 
+    /// Runs `script` with bash (for redirections and process substitution); its exit status and
+    /// standard error.
+    @discardableResult
+    static func bash(_ script: String) throws -> (status: Int32, stderr: String) {
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/bash")
+        shell.arguments = ["-c", script]
+        let err = Pipe()
+        shell.standardError = err
+        try shell.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        return (shell.terminationStatus, stderr)
+    }
+
     /// A plain (ustar) tar of the reference model's weights and options, made by the system tar.
     static func referenceTar(at archive: String) throws {
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tar.arguments = ["tar", "cf", archive, "-C", reference("elmo"), "lm_weights.hdf5", "options.json"]
-        try tar.run()
-        tar.waitUntilExit()
-        guard tar.terminationStatus == 0 else { throw ELMoKitError(.writeFailed, "tar failed", file: archive) }
+        let (status, stderr) = try bash("tar cf '\(archive)' -C '\(reference("elmo"))' lm_weights.hdf5 options.json")
+        guard status == 0 else { throw ELMoKitError(.writeFailed, "tar failed: \(stderr)", file: archive) }
     }
 }
 

@@ -217,13 +217,15 @@ final class AttackRegressionCLITests: XCTestCase {
         XCTAssertEqual([copy, sentences, native].map { CLI.sha256($0) }, before, "an input was modified")
     }
 
+    /// A check that compares nothing fails: no sentences, or only empty ones.
     func test_verifyThatComparesNothing_fails() throws {
         let folder = try CLI.temporaryFolder(self)
-        let empty = folder + "/empty.json"
-        try "[]".write(toFile: empty, atomically: true, encoding: .utf8)
-        let run = try CLI.run(["verify", weights, weights, "--options", options, "--options-b", options, "--sentences", empty])
-        XCTAssertEqual(run.status, 1, run.stdout)
-        XCTAssertTrue(run.stdout.contains("FAIL  nothing was compared"), run.stdout)
+        for (name, text, reason) in [("empty.json", "[]", "no sentences or samples"), ("blank.txt", "\n\n \n", "every sentence is empty")] {
+            try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
+            let run = try CLI.run(["verify", weights, weights, "--options", options, "--options-b", options, "--sentences", folder + "/" + name])
+            XCTAssertEqual(run.status, 1, run.stdout)
+            XCTAssertTrue(run.stdout.contains("FAIL  nothing was compared: \(reason)"), run.stdout)
+        }
     }
 
     func test_diffOfAFileWithNaN_againstItself_isSame() throws {
@@ -343,15 +345,8 @@ final class SecondAttackCLITests: XCTestCase {
     func test_standardOutputOnAFullDevice_isAWriteError() throws {
         guard FileManager.default.fileExists(atPath: "/dev/full") else { throw XCTSkip("no /dev/full") }
         for args in [["inspect", weights], ["inspect", weights, "--json"], ["validate", weights, "--options", options]] {
-            let shell = Process()
-            shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-            shell.arguments = ["-c", "'\(CLI.binary)' " + args.map { "'\($0)'" }.joined(separator: " ") + " > /dev/full"]
-            let err = Pipe()
-            shell.standardError = err
-            try shell.run()
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            shell.waitUntilExit()
-            XCTAssertEqual(shell.terminationStatus, 3, "\(args): \(stderr)")
+            let (status, stderr) = try CLI.bash("'\(CLI.binary)' " + args.map { "'\($0)'" }.joined(separator: " ") + " > /dev/full")
+            XCTAssertEqual(status, 3, "\(args): \(stderr)")
             XCTAssertEqual(stderr, "elmokit: error: cannot write standard output: No space left on device\n", "\(args)")
         }
     }
@@ -382,26 +377,11 @@ final class SecondAttackCLITests: XCTestCase {
     func test_processSubstitution_reachesTheIsolatedChild() throws {
         let folder = try CLI.temporaryFolder(self)
         let out = folder + "/e.hdf5"
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/bin/bash")
-        shell.arguments = ["-c", "'\(CLI.binary)' embed '\(weights)' --options '\(options)' --input <(printf 'hello world\\nthe cat\\n') -o '\(out)'"]
-        let err = Pipe()
-        shell.standardError = err
-        try shell.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        shell.waitUntilExit()
-        XCTAssertEqual(shell.terminationStatus, 0, stderr)
+        let (status, stderr) = try CLI.bash("'\(CLI.binary)' embed '\(weights)' --options '\(options)' "
+                                            + "--input <(printf 'hello world\\nthe cat\\n') -o '\(out)'")
+        XCTAssertEqual(status, 0, stderr)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: out))
         XCTAssertNotNil(bytes.range(of: Data(#"{"hello world":"0","the cat":"1"}"#.utf8)), "sentence_to_index")
-    }
-
-    func test_onlyEmptySentences_compareNothing_andFail() throws {
-        let folder = try CLI.temporaryFolder(self)
-        let blank = folder + "/blank.txt"
-        try "\n\n \n".write(toFile: blank, atomically: true, encoding: .utf8)
-        let run = try CLI.run(["verify", weights, weights, "--options", options, "--options-b", options, "--sentences", blank])
-        XCTAssertEqual(run.status, 1, run.stdout)
-        XCTAssertTrue(run.stdout.contains("nothing was compared: every sentence is empty"), run.stdout)
     }
 
     func test_archiveWithTwoVocabularies_asksWhichOne() throws {
@@ -415,11 +395,7 @@ final class SecondAttackCLITests: XCTestCase {
         try vocab.split(separator: "\n").reversed().joined(separator: "\n").write(toFile: folder + "/src/b_vocab.txt", atomically: true, encoding: .utf8)
         // A vocabulary beside the archive must not be taken instead.
         try vocab.write(toFile: folder + "/vocab.txt", atomically: true, encoding: .utf8)
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tar.arguments = ["tar", "cf", folder + "/tk.tar", "-C", folder + "/src", "weights.hdf5", "options.json", "vocab.txt", "b_vocab.txt"]
-        try tar.run()
-        tar.waitUntilExit()
+        XCTAssertEqual(try CLI.bash("tar cf '\(folder)/tk.tar' -C '\(folder)/src' weights.hdf5 options.json vocab.txt b_vocab.txt").status, 0)
         let sentences = folder + "/s.txt"
         try "the cat\n".write(toFile: sentences, atomically: true, encoding: .utf8)
         let run = try CLI.run(["embed", folder + "/tk.tar", "-i", sentences, "-o", folder + "/e.hdf5"])
