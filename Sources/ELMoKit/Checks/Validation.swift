@@ -47,7 +47,14 @@ public enum ELMoValidator {
                 findings.append(Finding(.error, "E_SHAPE_MISMATCH", tensor: name,
                                         "tensor '\(name)' has shape \(shapeText(info.shape)), expected \(shapeText(expected.shape))"))
             }
-            if checkValues, let tensor = try? source.float32(name) {
+            if checkValues {
+                let tensor: FloatTensor
+                do { tensor = try source.float32(name) } catch {
+                    // Unreadable values are a finding too (a corrupt chunk, a shape the file cannot hold).
+                    let e = error as? ELMoKitError
+                    findings.append(Finding(.error, e?.code.rawValue ?? "E_READ", tensor: name, e?.message ?? "\(error)"))
+                    continue
+                }
                 let stats = tensor.withValues { TensorStatistics($0) }
                 if stats.nanCount > 0 || stats.infCount > 0 {
                     findings.append(Finding(.error, "E_NON_FINITE", tensor: name,
@@ -61,6 +68,12 @@ public enum ELMoValidator {
         for name in available.subtracting(used).sorted() {
             let hint = name.lowercased().contains("softmax") ? " (softmax weights are not used at inference)" : ""
             findings.append(Finding(.warning, "W_UNUSED_TENSOR", tensor: name, "tensor '\(name)' is not used by this architecture\(hint)"))
+            // Unused, but `convert` copies it: one that claims more than its file holds stops there.
+            if let h5 = source.hdf5 {
+                do { try h5.file.checkPlausibleSize(name) } catch let e as ELMoKitError {
+                    findings.append(Finding(.error, e.code.rawValue, tensor: name, e.message))
+                } catch {}
+            }
         }
         return findings
     }

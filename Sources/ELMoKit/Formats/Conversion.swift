@@ -31,8 +31,12 @@ public enum Converter {
         // Refuse to write a checkpoint whose tensors do not fit its own config.
         let errors = ELMoValidator.validate(source: source, options: options, checkValues: false).filter { $0.severity == .error }
         guard errors.isEmpty else {
-            throw ELMoKitError(.shapeMismatch, "weights do not match the options (\(errors.count) problems; run 'elmokit validate'): "
-                               + errors.prefix(3).map(\.message).joined(separator: "; "), file: weightsPath)
+            // A corrupt dataset is not a shape mismatch: it keeps its code.
+            let corrupt = errors.allSatisfy { $0.code == ELMoKitError.Code.hdf5Corrupt.rawValue }
+            let code: ELMoKitError.Code = corrupt ? .hdf5Corrupt : .shapeMismatch
+            throw ELMoKitError(code, "weights do not match the options (\(errors.count) problems; run 'elmokit validate'): "
+                               + errors.prefix(3).map(\.message).joined(separator: "; "), file: weightsPath,
+                               tensor: errors.count == 1 ? errors[0].tensor : nil)
         }
         // The source's SHA-256 (provenance) is computed on one thread while the other streams the
         // tensors; the header, which holds it, is written last (NativeWriter.writeConcurrently).

@@ -195,6 +195,9 @@ final class HDF5HostileTests: XCTestCase {
                                   "sparse-extra")
         XCTAssertEqual(e4?.code, .hdf5Corrupt)
         XCTAssertEqual(e4?.tensor, "extra")
+        let findings = try ModelInput.validate(folder + "/sparse-extra.hdf5", optionsPath: optionsPath)
+        XCTAssertEqual(findings.first { $0.severity == .error }?.code, "E_HDF5_CORRUPT", "\(findings)")
+        XCTAssertEqual(findings.first { $0.severity == .error }?.tensor, "extra")
         XCTAssertEqual(Hostile.error { try weights.streamBytes("huge", as: nil, pieceBytes: 1 << 20) { _ in } }?.code, .hdf5Corrupt)
     }
 

@@ -285,6 +285,17 @@ public final class HDF5File: @unchecked Sendable {
         return values
     }
 
+    /// Throws E_HDF5_CORRUPT if dataset `name` claims more values than its stored bytes can hold
+    /// (what every read of it would refuse), without reading it.
+    public func checkPlausibleSize(_ name: String) throws {
+        let ds = try openDataset(name)
+        defer { H5Dclose(ds) }
+        let count = try datasetShape(ds, name).reduce(1, *)
+        let type = H5Dget_type(ds)
+        defer { H5Tclose(type) }
+        try checkStoredBytes(ds, name, count: count, elementSize: max(1, Int(H5Tget_size(type))))
+    }
+
     /// A corrupt or hostile dataspace can claim petabytes in a few bytes: allocating that aborts
     /// the process, and streaming it (`convert`) fills the disk with zeros (both found by attacks).
     /// The values must come from the file: allow what its stored bytes can hold with any filter's
