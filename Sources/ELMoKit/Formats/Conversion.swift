@@ -7,6 +7,8 @@ public struct ConversionSummary: Sendable {
     public let bytes: Int
     public let sha256: String
     public let metadata: JSONValue
+    /// What the conversion changed that a user should know, e.g. values beyond float16's range.
+    public var warnings: [String] = []
 }
 
 /// Converts weight files into the native format, streaming tensor by tensor: memory holds one
@@ -114,12 +116,41 @@ public enum Converter {
     static func write(source: WeightSource, placeholder: JSONValue, destination: String, dtype: DType?, force: Bool,
                       progress: Progress?, metadata: () throws -> JSONValue) throws -> ConversionSummary {
         let tensors = source.tensorInfos.map { TensorInfo(name: $0.name, dtype: dtype ?? $0.dtype, shape: $0.shape) }
+        let overflows = OverflowCount()
         let (digest, final) = try NativeWriter.writeConcurrently(
             destination: destination, tensors: tensors, force: force, placeholder: placeholder, finalMetadata: metadata,
             data: { tensor, sink in
-                try source.streamBytes(tensor.name, as: tensor.dtype, pieceBytes: SHA256.pieceBytes, sink)
+                let narrowed = dtype == .float16 && source.info(tensor.name)?.dtype != .float16
+                try source.streamBytes(tensor.name, as: tensor.dtype, pieceBytes: SHA256.pieceBytes) { piece in
+                    if narrowed { overflows.add(tensor.name, OverflowCount.infinities(float16: piece)) }
+                    try sink(piece)
+                }
             }, progress: progress)
-        return ConversionSummary(output: destination, tensorCount: tensors.count, bytes: tensors.reduce(0) { $0 + $1.byteCount },
-                                 sha256: hexString(digest), metadata: final)
+        var summary = ConversionSummary(output: destination, tensorCount: tensors.count, bytes: tensors.reduce(0) { $0 + $1.byteCount },
+                                        sha256: hexString(digest), metadata: final)
+        summary.warnings = overflows.counts.sorted { $0.key < $1.key }.map { name, n in
+            "tensor '\(name)': \(n) value\(n == 1 ? " is" : "s are") ±inf in float16 (beyond its range of ±65504, or inf already)"
+        }
+        return summary
+    }
+}
+
+/// Infinities per tensor in float16 output, counted while the pieces stream by.
+final class OverflowCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var counts: [String: Int] = [:]
+
+    func add(_ name: String, _ n: Int) {
+        guard n > 0 else { return }
+        lock.lock(); counts[name, default: 0] += n; lock.unlock()
+    }
+
+    /// ±inf in little-endian binary16: exponent all ones, mantissa zero.
+    static func infinities(float16 bytes: UnsafeRawBufferPointer) -> Int {
+        var n = 0
+        for i in stride(from: 0, to: bytes.count - 1, by: 2) where (UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8) & 0x7FFF == 0x7C00 {
+            n += 1
+        }
+        return n
     }
 }

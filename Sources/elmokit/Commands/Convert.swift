@@ -35,8 +35,9 @@ struct ConvertCommand: Command {
         if out.json {
             out.printJSON(.object([("output", JSONValue(summary.output)), ("tensors", JSONValue(summary.tensorCount)),
                                    ("bytes", JSONValue(summary.bytes)), ("content_sha256", JSONValue(summary.sha256)),
-                                   ("metadata", summary.metadata)]))
+                                   ("metadata", summary.metadata), ("warnings", .array(summary.warnings.map { JSONValue($0) }))]))
         } else {
+            for warning in summary.warnings { out.note("elmokit: warning: \(warning)") }
             out.print("wrote \(summary.output): \(plural(summary.tensorCount, "tensor")), \(summary.bytes) bytes of data, content sha256 \(summary.sha256)")
         }
         return 0

@@ -108,6 +108,16 @@ final class ConversionTests: XCTestCase {
         XCTAssertNoThrow(try native.verifyIntegrity())
     }
 
+    /// --dtype f16 on values beyond ±65504: converted as asked, and said.
+    func test_halfPrecisionOverflow_isAWarning() throws {
+        let out = try TestData.scratch(self).appendingPathComponent("o.elmk").path
+        let source = MemoryWeights([FloatTensor(name: "big", shape: [4], array: [1e30, -7e4, 1, 65504]),
+                                    FloatTensor(name: "small", shape: [2], array: [0.5, -2])])
+        let summary = try Converter.write(source: source, metadata: .object([]), destination: out, dtype: .float16, force: false)
+        XCTAssertEqual(summary.warnings, ["tensor 'big': 2 values are ±inf in float16 (beyond its range of ±65504, or inf already)"])
+        XCTAssertEqual(try NativeCheckpoint(path: out).float32("big").array, [.infinity, -.infinity, 1, 65504])
+    }
+
     func test_multilingualFixtures_roundTrip() throws {
         for lang in ["fr", "es", "it"] {
             let folder = try TestData.scratch(self)

@@ -29,7 +29,10 @@ final class MemoryWeights: WeightSource {
     }
 
     func withBytes<R>(_ name: String, as dtype: DType?, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        try float32(name).withValues { try body(UnsafeRawBufferPointer($0)) }
+        try float32(name).withValues { values in
+            guard let dtype, dtype != .float32 else { return try body(UnsafeRawBufferPointer(values)) }
+            return try FloatConversion.convert(UnsafeRawBufferPointer(values), from: .float32, to: dtype).withUnsafeBytes(body)
+        }
     }
 }
 
