@@ -107,6 +107,24 @@ final class CrashSafeWriteTests: XCTestCase {
         }
     }
 
+    /// Runs `args` once for the complete output, then again, killed at each of `points`, with no
+    /// previous output: after each kill the destination is absent or complete. Returns the complete
+    /// output's SHA-256 and how many kills landed while the temp file was partial.
+    func killRepeatedly(_ args: [String], destination: String, inputs: [String], at points: [KillPoint],
+                        _ label: String) throws -> (complete: String, partial: Int) {
+        XCTAssertEqual(try CLI.run(args).status, 0)
+        let complete = CLI.sha256(destination)!
+        let size = try FileManager.default.attributesOfItem(atPath: destination)[.size] as! Int
+        let folder = URL(fileURLWithPath: destination).deletingLastPathComponent().path
+        var partial = 0
+        for point in points {
+            try? FileManager.default.removeItem(atPath: destination)
+            if try killRun(args, destination: destination, expectedSize: size, at: point).sawPartialTemp { partial += 1 }
+            try checkState(folder: folder, destination: destination, allowed: [nil, complete], inputs: inputs, "\(label), \(point)")
+        }
+        return (complete, partial)
+    }
+
     func leftovers(_ folder: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(AtomicOutputFile.tempMarker) }
     }
@@ -178,17 +196,8 @@ final class CrashSafeWriteTests: XCTestCase {
         for format in ["safetensors", "hdf5"] {
             let destination = folder + "/out.\(format)"
             let export = ["export", native, "--to", format, "-o", destination, "--force"]
-            XCTAssertEqual(try CLI.run(export).status, 0)
-            let complete = CLI.sha256(destination)!
-            let size = try FileManager.default.attributesOfItem(atPath: destination)[.size] as! Int
-            try FileManager.default.removeItem(atPath: destination)
-            var partial = 0
-            for point: KillPoint in [.after(milliseconds: 0), .tempFraction(0.2), .tempFraction(0.5), .tempFraction(0.8)] {
-                try? FileManager.default.removeItem(atPath: destination)
-                let o = try killRun(export, destination: destination, expectedSize: size, at: point)
-                if o.sawPartialTemp { partial += 1 }
-                try checkState(folder: folder, destination: destination, allowed: [nil, complete], inputs: [native], "\(format), \(point)")
-            }
+            let (complete, partial) = try killRepeatedly(export, destination: destination, inputs: [native],
+                                                         at: [.after(milliseconds: 0), .tempFraction(0.2), .tempFraction(0.5), .tempFraction(0.8)], format)
             XCTAssertGreaterThanOrEqual(partial, 2, "\(format): too few kills landed mid-write")
             XCTAssertEqual(try CLI.run(export).status, 0)
             XCTAssertEqual(CLI.sha256(destination), complete)
@@ -197,6 +206,7 @@ final class CrashSafeWriteTests: XCTestCase {
         }
         XCTAssertEqual(CLI.sha256(native), nativeSHA, "export modified its input")
     }
+
     // MARK: - embed
 
     func testSIGKILLDuringEmbedLeavesNoPartialOutput() throws {
@@ -210,17 +220,9 @@ final class CrashSafeWriteTests: XCTestCase {
         let inputSHA = CLI.sha256(sentences)
         let destination = folder + "/out.hdf5"
         let embed = ["embed", weights, "--options", options, "-i", sentences, "-o", destination, "--force"]
-        XCTAssertEqual(try CLI.run(embed).status, 0)
-        let complete = CLI.sha256(destination)!
-        let size = try FileManager.default.attributesOfItem(atPath: destination)[.size] as! Int
-        try FileManager.default.removeItem(atPath: destination)
-        var partial = 0
-        for point: KillPoint in [.after(milliseconds: 0), .after(milliseconds: 100), .tempFraction(0.2), .tempFraction(0.5), .tempFraction(0.8)] {
-            try? FileManager.default.removeItem(atPath: destination)
-            let o = try killRun(embed, destination: destination, expectedSize: size, at: point)
-            if o.sawPartialTemp { partial += 1 }
-            try checkState(folder: folder, destination: destination, allowed: [nil, complete], inputs: [sentences], "embed, \(point)")
-        }
+        let (complete, partial) = try killRepeatedly(embed, destination: destination, inputs: [sentences],
+                                                     at: [.after(milliseconds: 0), .after(milliseconds: 100), .tempFraction(0.2),
+                                                          .tempFraction(0.5), .tempFraction(0.8)], "embed")
         XCTAssertGreaterThanOrEqual(partial, 2, "embed: too few kills landed mid-write")
         XCTAssertEqual(try CLI.run(embed).status, 0)
         XCTAssertEqual(CLI.sha256(destination), complete, "embed output is not deterministic")
