@@ -97,9 +97,8 @@ public enum ModelInput {
                 ? [Finding(.error, "E_NO_VOCABULARY", "token-input model without its vocabulary: it cannot run (convert it again with --vocab VOCAB.txt)")]
                 : [Finding(.warning, "W_NO_VOCABULARY", "token-input model without a vocabulary beside it: embed and verify need --vocab VOCAB.txt")]
         }
-        if let vocabulary, let rows = source.info("embedding")?.shape.first, vocabulary.count != rows {
-            return [Finding(.error, ELMoKitError.Code.shapeMismatch.rawValue, tensor: "embedding",
-                            "the vocabulary has \(vocabulary.count) tokens but 'embedding' has \(rows) rows")]
+        if let vocabulary, let mismatch = ELMoModel.vocabularyMismatch(vocabulary, source) {
+            return [Finding(.error, ELMoKitError.Code.shapeMismatch.rawValue, tensor: "embedding", mismatch)]
         }
         return []
     }

@@ -43,9 +43,8 @@ public enum Converter {
         // The source's SHA-256 (provenance) is computed on one thread while the other streams the
         // tensors; the header, which holds it, is written last (NativeWriter.writeConcurrently).
         let vocabulary = try ELMoModel.vocabulary(for: source, path: vocabularyPath, options: options)
-        if let vocabulary, let rows = source.info("embedding")?.shape.first, rows != vocabulary.count {
-            throw ELMoKitError(.shapeMismatch, "the vocabulary has \(vocabulary.count) tokens but 'embedding' has \(rows) rows",
-                               file: vocabularyPath ?? weightsPath, tensor: "embedding")
+        if let vocabulary, let mismatch = ELMoModel.vocabularyMismatch(vocabulary, source) {
+            throw ELMoKitError(.shapeMismatch, mismatch, file: vocabularyPath ?? weightsPath, tensor: "embedding")
         }
         let metadata = { (hash: () throws -> String) throws -> JSONValue in
             var metadata = try elmoMetadata(source: source, options: options, optionsPath: optionsPath, dtype: dtype,

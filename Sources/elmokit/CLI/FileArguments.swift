@@ -12,11 +12,16 @@ enum FileArguments {
     static func regularFiles(_ args: [String]) -> [String] {
         var found: [String] = []
         for arg in args {
-            var path = arg
-            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") { path = String(arg[arg.index(after: eq)...]) }
+            let path = split(arg).path
             if identity(path)?.regular == true, !found.contains(path) { found.append(path) }
         }
         return found
+    }
+
+    /// `--option=value` as ("--option=", "value"); any other argument as ("", itself).
+    static func split(_ arg: String) -> (prefix: String, path: String) {
+        guard arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") else { return ("", arg) }
+        return (String(arg[...eq]), String(arg[arg.index(after: eq)...]))
     }
 
     /// Device and inode of `path` (following links), and whether it is a regular file.

@@ -83,10 +83,7 @@ enum Isolation {
     static func passingStreams(_ args: [String]) throws -> ([String], [TemporaryFile]) {
         var copies: [TemporaryFile] = []
         let mapped = try args.map { arg -> String in
-            var (prefix, path) = ("", arg)
-            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
-                (prefix, path) = (String(arg[...eq]), String(arg[arg.index(after: eq)...]))
-            }
+            let (prefix, path) = FileArguments.split(arg)
             var info = stat()
             guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFIFO || (info.st_mode & S_IFMT) == S_IFCHR,
                   !["/dev/null", "/dev/zero", "/dev/full"].contains(path) else { return arg }

@@ -85,9 +85,8 @@ public final class ELMoModel: @unchecked Sendable {
             guard let vocabulary else {
                 throw ELMoKitError(.usage, "this is a token-input model (no char_cnn): pass --vocab VOCAB.txt", file: weights.path)
             }
-            guard vocabulary.count == embedding.shape[0] else {
-                throw ELMoKitError(.shapeMismatch, "the vocabulary has \(vocabulary.count) tokens but 'embedding' has \(embedding.shape[0]) rows",
-                                   file: weights.path, tensor: "embedding")
+            if let mismatch = Self.vocabularyMismatch(vocabulary, weights) {
+                throw ELMoKitError(.shapeMismatch, mismatch, file: weights.path, tensor: "embedding")
             }
             tokenEmbedding = embedding
         }
@@ -141,6 +140,12 @@ public final class ELMoModel: @unchecked Sendable {
         if let chosen = beside.chosen { return try readVocabulary(chosen) }
         let hint = beside.candidates.isEmpty ? "" : " (found \(beside.candidates.joined(separator: ", ")) beside it: which one?)"
         throw ELMoKitError(.usage, "this is a token-input model (no char_cnn): pass --vocab VOCAB.txt\(hint)", file: source.path)
+    }
+
+    /// Why `vocabulary` does not fit the `embedding` of `weights` (one token per row), if it does not.
+    static func vocabularyMismatch(_ vocabulary: [String], _ weights: WeightSource) -> String? {
+        guard let rows = weights.info("embedding")?.shape.first, rows != vocabulary.count else { return nil }
+        return "the vocabulary has \(vocabulary.count) tokens but 'embedding' has \(rows) rows"
     }
 
     static func readVocabulary(_ path: String) throws -> [String] {
